@@ -40,7 +40,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	-Wpointer-arith -Werror=implicit-function-declaration -Wno-missing-field-initializers
 HARDEN := -fstack-protector-strong -fPIE
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS := -std=gnu17 $(CFLAGS) $(WARN) $(HARDEN) $(SAN_FLAGS) -I. $(PKG_CFLAGS) -MMD -MP \
+ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(HARDEN) $(SAN_FLAGS) -I. $(PKG_CFLAGS) -MMD -MP \
 	-DPAVISE_VERSION='"$(VERSION)"'
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_FLAGS) $(LDFLAGS)
 
@@ -65,7 +65,7 @@ TEST_HELPER_OBJ := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TEST_HELPER_SRC))
 FUZZ_SRC := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/fuzz/fuzz-*.c))
 FUZZ_BINS := $(patsubst %.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRC))
 FUZZ_LIB_OBJ := $(patsubst %.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRC))
-FUZZ_FLAGS := -std=gnu17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I. $(PKG_CFLAGS) \
+FUZZ_FLAGS := -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -I. $(PKG_CFLAGS) \
 	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -DPAVISE_VERSION='"fuzz"'
 
 C_SOURCES := $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null)

@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Workload and Pod mutation: policy matching and JSON Patch construction (pure, no I/O). */
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/json-util.h"
+#include "webhook/mutate.h"
+
+#define PATH_MAX_LEN 1024
+
+/* One annotation to set, in the order decided. */
+struct kv {
+	char *key;
+	char *value;
+};
+
+struct kv_list {
+	struct kv *v;
+	size_t n, alloc;
+};
+
+static void kv_list_done(struct kv_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].value);
+	}
+	free(l->v);
+	*l = (struct kv_list){};
+}
+
+static int kv_list_set(struct kv_list *l, const char *prefix, const char *key, const char *value)
+{
+	_cleanup_free_ char *k = NULL;
+
+	if (asprintf(&k, "%s%s", prefix, key) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].key, k) == 0) {
+			char *nv = strdup(value);
+
+			if (!nv)
+				return -ENOMEM;
+			free(l->v[i].value);
+			l->v[i].value = nv;
+			return 0;
+		}
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 8;
+		struct kv *nv = realloc(l->v, na * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->alloc = na;
+	}
+	l->v[l->n].value = strdup(value);
+	if (!l->v[l->n].value)
+		return -ENOMEM;
+	l->v[l->n].key = TAKE_PTR(k);
+	l->n++;
+	return 0;
+}
+
+static bool k8s_at_least(const struct mutate_config *cfg, unsigned major, unsigned minor)
+{
+	return cfg->k8s_major > major || (cfg->k8s_major == major && cfg->k8s_minor >= minor);
+}
+
+const struct policy *mutate_find_policy(const struct policy_view *view, enum target_kind kind,
+					const char *ns, const char *name, const json_t *labels,
+					size_t *ret_n_matched)
+{
+	const struct policy *first = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < view->n; i++) {
+		const struct policy *p = view->policies[i];
+		bool match;
+
+		if (p->target.kind != kind)
+			continue;
+		if (!p->cluster && strcmp(p->namespace, ns) != 0)
+			continue;
+		if (p->target.name)
+			match = name && strcmp(p->target.name, name) == 0;
+		else
+			match = label_selector_matches(p->target.selector, labels);
+		if (!match)
+			continue;
+		if (!first)
+			first = p;
+		n++;
+	}
+	if (ret_n_matched)
+		*ret_n_matched = n;
+	return first;
+}
+
+static const char *annotation(const json_t *annotations, const char *prefix, const char *container)
+{
+	char key[PATH_MAX_LEN];
+
+	if (snprintf(key, sizeof(key), "%s%s", prefix, container) >= (int)sizeof(key))
+		return NULL;
+	return json_string_value(json_object_get(annotations, key));
+}
+
+static bool is_unconfined(const char *v)
+{
+	return v && strcmp(v, "unconfined") == 0;
+}
+
+static const char *profile_type(const json_t *sc, const char *field)
+{
+	return json_path_string(sc, field, "type", NULL);
+}
+
+/* Per-container securityContext fields to set, in a fixed order. */
+struct sc_change {
+	json_t *apparmor; /* appArmorProfile value, own ref, or NULL */
+	json_t *seccomp; /* seccompProfile value, own ref, or NULL */
+};
+
+struct plan {
+	struct kv_list tmpl_annotations;
+	struct kv_list obj_annotations; /* workloads only */
+	struct sc_change *sc; /* one per container */
+	size_t n_containers;
+	bool changed;
+};
+
+static void plan_done(struct plan *p)
+{
+	kv_list_done(&p->tmpl_annotations);
+	kv_list_done(&p->obj_annotations);
+	for (size_t i = 0; p->sc && i < p->n_containers; i++) {
+		json_decref(p->sc[i].apparmor);
+		json_decref(p->sc[i].seccomp);
+	}
+	free(p->sc);
+	*p = (struct plan){};
+}
+
+/* Sets an annotation unless the object already carries exactly that value. */
+static int want_annotation(struct plan *pl, struct kv_list *l, const json_t *existing,
+			   const char *prefix, const char *key, const char *value)
+{
+	char full[PATH_MAX_LEN];
+	const char *cur;
+
+	if (snprintf(full, sizeof(full), "%s%s", prefix, key) >= (int)sizeof(full))
+		return -ENAMETOOLONG;
+	cur = json_string_value(json_object_get(existing, full));
+	if (cur && strcmp(cur, value) == 0)
+		return 0;
+	pl->changed = true;
+	return kv_list_set(l, prefix, key, value);
+}
+
+static json_t *profile_object(const char *type, const char *localhost)
+{
+	if (localhost)
+		return json_pack("{s:s,s:s}", "type", type, "localhostProfile", localhost);
+	return json_pack("{s:s}", "type", type);
+}
+
+/* Sets a securityContext profile field unless it already has that value. */
+static int want_sc(struct plan *pl, json_t **slot, const json_t *sc, const char *field,
+		   json_t *value /* stolen */)
+{
+	json_t *cur = json_object_get(sc, field);
+
+	if (!value)
+		return -ENOMEM;
+	if (cur && json_equal(cur, value)) {
+		json_decref(value);
+		return 0;
+	}
+	json_decref(*slot);
+	*slot = value;
+	pl->changed = true;
+	return 0;
+}
+
+static int plan_container(const struct mutate_config *cfg, const struct policy *p,
+			  const json_t *annotations, const json_t *pod_sc, const json_t *container,
+			  const char *cname, struct plan *pl, struct sc_change *change)
+{
+	const json_t *sc = json_object_get(container, "securityContext");
+	_cleanup_free_ char *localhost = NULL;
+	bool modern = k8s_at_least(cfg, 1, 30);
+	int r;
+
+	if (asprintf(&localhost, "localhost/%s", p->profile_name) < 0)
+		return -ENOMEM;
+
+	if (p->enforcers & ENFORCER_APPARMOR) {
+		const char *varmor = annotation(annotations, ANNOTATION_APPARMOR, cname);
+		const char *k8s = annotation(annotations, ANNOTATION_APPARMOR_K8S, cname);
+		bool skip = is_unconfined(varmor) || is_unconfined(k8s);
+
+		if (modern) {
+			const char *ct = profile_type(sc, "appArmorProfile");
+			const char *pt = profile_type(pod_sc, "appArmorProfile");
+
+			skip = skip || (ct && strcmp(ct, "Unconfined") == 0) ||
+			       (!ct && pt && strcmp(pt, "Unconfined") == 0);
+		}
+		if (!skip && !modern) {
+			r = want_annotation(pl, &pl->tmpl_annotations, annotations,
+					    ANNOTATION_APPARMOR_K8S, cname, localhost);
+			if (r < 0)
+				return r;
+		} else if (!skip) {
+			r = want_annotation(pl, &pl->tmpl_annotations, annotations,
+					    ANNOTATION_APPARMOR, cname, localhost);
+			/* Kubernetes rejects a beta annotation that disagrees with the field. */
+			if (r >= 0 && k8s)
+				r = want_annotation(pl, &pl->tmpl_annotations, annotations,
+						    ANNOTATION_APPARMOR_K8S, cname, localhost);
+			if (r >= 0)
+				r = want_sc(pl, &change->apparmor, sc, "appArmorProfile",
+					    profile_object("Localhost", p->profile_name));
+			if (r < 0)
+				return r;
+		}
+	}
+
+	if (p->enforcers & ENFORCER_BPF) {
+		const char *v = annotation(annotations, ANNOTATION_BPF, cname);
+
+		if (!is_unconfined(v)) {
+			r = want_annotation(pl, &pl->tmpl_annotations, annotations, ANNOTATION_BPF,
+					    cname, localhost);
+			if (r < 0)
+				return r;
+			if (cfg->bpf_exclusive && !(p->enforcers & ENFORCER_APPARMOR)) {
+				if (modern)
+					r = want_sc(pl, &change->apparmor, sc, "appArmorProfile",
+						    profile_object("Unconfined", NULL));
+				else
+					r = want_annotation(pl, &pl->tmpl_annotations, annotations,
+							    ANNOTATION_APPARMOR_K8S, cname,
+							    "unconfined");
+				if (r < 0)
+					return r;
+			}
+		}
+	}
+
+	if (p->enforcers & ENFORCER_SECCOMP) {
+		const char *v = annotation(annotations, ANNOTATION_SECCOMP, cname);
+		const char *ct = profile_type(sc, "seccompProfile");
+		const char *pt = profile_type(pod_sc, "seccompProfile");
+		bool skip = is_unconfined(v) || json_is_true(json_object_get(sc, "privileged")) ||
+			    (ct && strcmp(ct, "Unconfined") == 0) ||
+			    (!ct && pt && strcmp(pt, "Unconfined") == 0);
+
+		if (!skip) {
+			r = want_annotation(pl, &pl->tmpl_annotations, annotations,
+					    ANNOTATION_SECCOMP, cname, localhost);
+			if (r >= 0)
+				r = want_sc(pl, &change->seccomp, sc, "seccompProfile",
+					    p->mode == MODE_RUNTIME_DEFAULT ?
+						    profile_object("RuntimeDefault", NULL) :
+						    profile_object("Localhost", p->profile_name));
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int path_of(struct buf *b, const char *base, const char *suffix, const char *token)
+{
+	int r;
+
+	buf_reset(b);
+	r = buf_printf(b, "%s%s", base, suffix);
+	if (r >= 0 && token) {
+		r = buf_append_str(b, "/");
+		if (r >= 0)
+			r = json_pointer_append_token(b, token);
+	}
+	return r;
+}
+
+static int add_op(json_t *patch, const char *path, json_t *value /* stolen */)
+{
+	json_t *op;
+
+	if (!value)
+		return -ENOMEM;
+	op = json_pack("{s:s,s:s,s:o}", "op", "add", "path", path, "value", value);
+	if (!op)
+		return -ENOMEM;
+	return json_array_append_new(patch, op) == 0 ? 0 : -ENOMEM;
+}
+
+/* Emits the ops that set `l` on the metadata at `base` ("" or "/spec/template"). */
+static int emit_annotations(json_t *patch, struct buf *path, const char *base,
+			    const json_t *metadata, const struct kv_list *l)
+{
+	const json_t *annotations = json_object_get(metadata, "annotations");
+	int r;
+
+	if (l->n == 0)
+		return 0;
+	if (!json_is_object(metadata) || !json_is_object(annotations)) {
+		json_t *map = json_object();
+
+		if (!map)
+			return -ENOMEM;
+		for (size_t i = 0; i < l->n; i++)
+			if (json_object_set_new(map, l->v[i].key, json_string(l->v[i].value)) < 0) {
+				json_decref(map);
+				return -ENOMEM;
+			}
+		if (!json_is_object(metadata)) {
+			r = path_of(path, base, "/metadata", NULL);
+			return r < 0 ? r :
+				       add_op(patch, path->data,
+					      json_pack("{s:o}", "annotations", map));
+		}
+		r = path_of(path, base, "/metadata/annotations", NULL);
+		return r < 0 ? r : add_op(patch, path->data, map);
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		r = path_of(path, base, "/metadata/annotations", l->v[i].key);
+		if (r >= 0)
+			r = add_op(patch, path->data, json_string(l->v[i].value));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int emit_security_context(json_t *patch, struct buf *path, const char *base, size_t idx,
+				 const json_t *container, const struct sc_change *c)
+{
+	const json_t *sc = json_object_get(container, "securityContext");
+	char suffix[96];
+	int r;
+
+	if (!c->apparmor && !c->seccomp)
+		return 0;
+	if (!json_is_object(sc)) {
+		json_t *v = json_object();
+
+		if (!v)
+			return -ENOMEM;
+		if (c->apparmor)
+			json_object_set(v, "appArmorProfile", c->apparmor);
+		if (c->seccomp)
+			json_object_set(v, "seccompProfile", c->seccomp);
+		snprintf(suffix, sizeof(suffix), "/spec/containers/%zu/securityContext", idx);
+		r = path_of(path, base, suffix, NULL);
+		return r < 0 ? r : add_op(patch, path->data, v);
+	}
+	if (c->apparmor) {
+		snprintf(suffix, sizeof(suffix),
+			 "/spec/containers/%zu/securityContext/appArmorProfile", idx);
+		r = path_of(path, base, suffix, NULL);
+		if (r >= 0)
+			r = add_op(patch, path->data, json_incref(c->apparmor));
+		if (r < 0)
+			return r;
+	}
+	if (c->seccomp) {
+		snprintf(suffix, sizeof(suffix),
+			 "/spec/containers/%zu/securityContext/seccompProfile", idx);
+		r = path_of(path, base, suffix, NULL);
+		if (r >= 0)
+			r = add_op(patch, path->data, json_incref(c->seccomp));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int kind_of_request(const struct admission_request *req, enum target_kind *ret)
+{
+	if (strcmp(req->group, "") == 0 && strcmp(req->kind, "Pod") == 0) {
+		if (strcmp(req->operation, "CREATE") != 0)
+			return -ENOENT;
+		*ret = TARGET_POD;
+		return 0;
+	}
+	if (strcmp(req->group, "apps") != 0)
+		return -ENOENT;
+	if (strcmp(req->operation, "CREATE") != 0 && strcmp(req->operation, "UPDATE") != 0)
+		return -ENOENT;
+	if (strcmp(req->kind, "Deployment") == 0)
+		*ret = TARGET_DEPLOYMENT;
+	else if (strcmp(req->kind, "StatefulSet") == 0)
+		*ret = TARGET_STATEFULSET;
+	else if (strcmp(req->kind, "DaemonSet") == 0)
+		*ret = TARGET_DAEMONSET;
+	else
+		return -ENOENT;
+	return 0;
+}
+
+void mutate_result_done(struct mutate_result *r)
+{
+	json_decref(r->patch);
+	*r = (struct mutate_result){};
+}
+
+int mutate_request(const struct mutate_config *cfg, const struct policy_view *view,
+		   const struct admission_request *req, const char *now,
+		   struct mutate_result *ret_result, const char **reterr_msg)
+{
+	_cleanup_(plan_done) struct plan pl = {};
+	json_auto_t *patch = NULL;
+	const struct policy *p;
+	const json_t *meta, *labels, *tmpl, *tmpl_meta, *spec, *containers, *annotations, *pod_sc;
+	const char *ns, *name, *base, *v;
+	enum target_kind kind;
+	struct buf path;
+	size_t n_matched = 0, i;
+	json_t *c;
+	int r;
+
+	*ret_result = (struct mutate_result){};
+	if (!req->object || kind_of_request(req, &kind) < 0)
+		return 0;
+
+	meta = json_object_get(req->object, "metadata");
+	if (meta && !json_is_object(meta)) {
+		*reterr_msg = "metadata: must be an object";
+		return -EBADMSG;
+	}
+	labels = json_object_get(meta, "labels");
+	if (labels && !json_is_object(labels)) {
+		*reterr_msg = "metadata.labels: must be a map of strings";
+		return -EBADMSG;
+	}
+	if (cfg->match_label_key) {
+		v = json_string_value(json_object_get(labels, cfg->match_label_key));
+		if (!v || strcmp(v, cfg->match_label_value) != 0)
+			return 0;
+	}
+	ns = *req->namespace ? req->namespace :
+			       json_string_value(json_object_get(meta, "namespace"));
+	name = json_string_value(json_object_get(meta, "name"));
+	if (!name && *req->name)
+		name = req->name;
+
+	p = mutate_find_policy(view, kind, strempty(ns), name, labels, &n_matched);
+	if (!p)
+		return 0;
+
+	if (kind == TARGET_POD) {
+		base = "";
+		tmpl = req->object;
+	} else {
+		base = "/spec/template";
+		tmpl = json_path(req->object, "spec", "template", NULL);
+		if (!json_is_object(tmpl)) {
+			*reterr_msg = "spec.template: missing";
+			return -EBADMSG;
+		}
+	}
+	tmpl_meta = json_object_get(tmpl, "metadata");
+	if (tmpl_meta && !json_is_null(tmpl_meta) && !json_is_object(tmpl_meta)) {
+		*reterr_msg = kind == TARGET_POD ? "metadata: must be an object" :
+						   "spec.template.metadata: must be an object";
+		return -EBADMSG;
+	}
+	annotations = json_object_get(tmpl_meta, "annotations");
+	if (annotations && !json_is_null(annotations) && !json_is_object(annotations)) {
+		*reterr_msg = "annotations: must be a map of strings";
+		return -EBADMSG;
+	}
+	spec = json_object_get(tmpl, "spec");
+	containers = json_object_get(spec, "containers");
+	if (!json_is_array(containers)) {
+		*reterr_msg = kind == TARGET_POD ? "spec.containers: must be a list" :
+						   "spec.template.spec.containers: must be a list";
+		return -EBADMSG;
+	}
+	pod_sc = json_object_get(spec, "securityContext");
+
+	pl.n_containers = json_array_size(containers);
+	pl.sc = calloc(pl.n_containers ? pl.n_containers : 1, sizeof(*pl.sc));
+	if (!pl.sc)
+		return -ENOMEM;
+	json_array_foreach(containers, i, c) {
+		const char *cname = json_string_value(json_object_get(c, "name"));
+		const json_t *sc = json_object_get(c, "securityContext");
+
+		if (!json_is_object(c) || !cname || !*cname) {
+			*reterr_msg = "containers: every container needs a name";
+			return -EBADMSG;
+		}
+		if (sc && !json_is_null(sc) && !json_is_object(sc)) {
+			*reterr_msg = "containers: securityContext must be an object";
+			return -EBADMSG;
+		}
+		if (strchr(cname, '/') || strlen(cname) > 253) {
+			*reterr_msg = "containers: invalid container name";
+			return -EBADMSG;
+		}
+		if (!policy_selects_container(p, cname))
+			continue;
+		r = plan_container(cfg, p, annotations, pod_sc, c, cname, &pl, &pl.sc[i]);
+		if (r < 0)
+			return r;
+	}
+	if (!pl.changed) {
+		ret_result->policy = p;
+		ret_result->n_matched = n_matched;
+		return 0;
+	}
+
+	{
+		_cleanup_free_ char *record = NULL;
+		struct kv_list *obj = kind == TARGET_POD ? &pl.tmpl_annotations :
+							   &pl.obj_annotations;
+
+		if (p->cluster)
+			r = asprintf(&record, "%s/%s", CLUSTER_POLICY_KIND, p->name);
+		else
+			r = asprintf(&record, "%s/%s/%s", POLICY_KIND, p->namespace, p->name);
+		if (r < 0)
+			return -ENOMEM;
+		r = kv_list_set(obj, "", ANNOTATION_POLICY, record);
+		if (r >= 0)
+			r = kv_list_set(obj, "", ANNOTATION_MUTATED_AT, now);
+		if (r < 0)
+			return r;
+	}
+
+	patch = json_array();
+	if (!patch)
+		return -ENOMEM;
+	buf_init(&path, PATH_MAX_LEN);
+	r = emit_annotations(patch, &path, base, tmpl_meta, &pl.tmpl_annotations);
+	for (i = 0; r >= 0 && i < pl.n_containers; i++)
+		r = emit_security_context(patch, &path, base, i, json_array_get(containers, i),
+					  &pl.sc[i]);
+	if (r >= 0 && kind != TARGET_POD)
+		r = emit_annotations(patch, &path, "", meta, &pl.obj_annotations);
+	buf_free(&path);
+	if (r < 0)
+		return r;
+
+	ret_result->patch = TAKE_PTR(patch);
+	ret_result->policy = p;
+	ret_result->n_matched = n_matched;
+	return 0;
+}
