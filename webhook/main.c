@@ -1,9 +1,351 @@
 // SPDX-License-Identifier: Apache-2.0
-/* pavise-webhook: admission server and policy controller (placeholder entry). */
-#include "common/log.h"
+/* pavise-webhook: admission server (mutate + validate) with policies from files or the API server. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
-int main(void)
+#include "common/log.h"
+#include "webhook/policy-files.h"
+#include "webhook/server.h"
+
+#define DEFAULT_LISTEN	  ":3443"
+#define DEFAULT_NAMESPACE "pavise-system"
+#define POLICY_FILES_MAX  64
+
+struct args {
+	struct webhook_config cfg;
+	struct policy_file_set files;
+	const char *kubeconfig;
+	bool have_version;
+	char *match_label; /* owned copy split into key and value */
+};
+
+static void usage(FILE *f)
 {
-	log_info("pavise-webhook: not built yet");
+	fputs("Usage: pavise-webhook [OPTIONS]\n"
+	      "\n"
+	      "Admission webhook for pavise: injects AppArmor, BPF and seccomp settings into the\n"
+	      "workloads that VarmorPolicy and VarmorClusterPolicy objects select, and validates\n"
+	      "those policies.\n"
+	      "\n"
+	      "  --listen ADDR              address to serve HTTPS on (default " DEFAULT_LISTEN
+	      ")\n"
+	      "  --tls-cert FILE            serving certificate (PEM); reloaded when it changes\n"
+	      "  --tls-key FILE             its private key (PEM)\n"
+	      "  --policy-file PATH         load policies from a YAML or JSON file (repeatable);\n"
+	      "                             reloaded on change and on SIGHUP\n"
+	      "  --kubeconfig PATH          watch policies on the API server of this kubeconfig\n"
+	      "  --kubernetes-version X.Y   API server version to mutate for (default 1.31 when\n"
+	      "                             no API server is used)\n"
+	      "  --namespace NS             pavise's namespace, names cluster profiles\n"
+	      "                             (default " DEFAULT_NAMESPACE ")\n"
+	      "  --match-label KEY=VALUE    label a workload needs to be mutated\n"
+	      "                             (default sandbox.varmor.org/enable=true; empty: none)\n"
+	      "  --bpf-exclusive-mode       set AppArmor unconfined for BPF-protected containers\n"
+	      "  --body-max BYTES           largest request body accepted (default 3145728)\n"
+	      "  --threads N                server threads (default: number of CPUs)\n"
+	      "  --timeout SECONDS          idle and slow-client timeout (default 10)\n"
+	      "  --log-level LEVEL          error, warning, info or debug (default info)\n"
+	      "  --log-format FORMAT        text or json (default text)\n"
+	      "  --version                  print the version and exit\n"
+	      "  -h, --help                 show this help\n",
+	      f);
+}
+
+static int parse_version(const char *s, unsigned *major, unsigned *minor)
+{
+	char *end;
+	unsigned long a, b;
+
+	if (s[0] == 'v')
+		s++;
+	a = strtoul(s, &end, 10);
+	if (end == s || *end != '.')
+		return -EINVAL;
+	s = end + 1;
+	b = strtoul(s, &end, 10);
+	if (end == s || (*end && *end != '.' && *end != '+' && *end != '-') || a > 100 || b > 1000)
+		return -EINVAL;
+	*major = (unsigned)a;
+	*minor = (unsigned)b;
 	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	enum {
+		ARG_LISTEN = 0x100,
+		ARG_TLS_CERT,
+		ARG_TLS_KEY,
+		ARG_POLICY_FILE,
+		ARG_KUBECONFIG,
+		ARG_K8S_VERSION,
+		ARG_NAMESPACE,
+		ARG_MATCH_LABEL,
+		ARG_BPF_EXCLUSIVE,
+		ARG_BODY_MAX,
+		ARG_THREADS,
+		ARG_TIMEOUT,
+		ARG_LOG_LEVEL,
+		ARG_LOG_FORMAT,
+		ARG_VERSION,
+	};
+	static const struct option options[] = {
+		{ "listen", required_argument, NULL, ARG_LISTEN },
+		{ "tls-cert", required_argument, NULL, ARG_TLS_CERT },
+		{ "tls-key", required_argument, NULL, ARG_TLS_KEY },
+		{ "policy-file", required_argument, NULL, ARG_POLICY_FILE },
+		{ "kubeconfig", required_argument, NULL, ARG_KUBECONFIG },
+		{ "kubernetes-version", required_argument, NULL, ARG_K8S_VERSION },
+		{ "namespace", required_argument, NULL, ARG_NAMESPACE },
+		{ "match-label", required_argument, NULL, ARG_MATCH_LABEL },
+		{ "bpf-exclusive-mode", no_argument, NULL, ARG_BPF_EXCLUSIVE },
+		{ "body-max", required_argument, NULL, ARG_BODY_MAX },
+		{ "threads", required_argument, NULL, ARG_THREADS },
+		{ "timeout", required_argument, NULL, ARG_TIMEOUT },
+		{ "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+		{ "log-format", required_argument, NULL, ARG_LOG_FORMAT },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		char *end;
+		unsigned long v;
+
+		switch (c) {
+		case ARG_LISTEN:
+			a->cfg.listen = optarg;
+			break;
+		case ARG_TLS_CERT:
+			a->cfg.tls_cert = optarg;
+			break;
+		case ARG_TLS_KEY:
+			a->cfg.tls_key = optarg;
+			break;
+		case ARG_POLICY_FILE:
+			if (a->files.n >= POLICY_FILES_MAX)
+				return log_error_errno(-E2BIG,
+						       "args: at most %d --policy-file options",
+						       POLICY_FILES_MAX);
+			a->files.paths[a->files.n++] = optarg;
+			break;
+		case ARG_KUBECONFIG:
+			a->kubeconfig = optarg;
+			break;
+		case ARG_K8S_VERSION:
+			if (parse_version(optarg, &a->cfg.mutate.k8s_major,
+					  &a->cfg.mutate.k8s_minor) < 0)
+				return log_error_errno(
+					-EINVAL, "args: --kubernetes-version: '%s' is not X.Y",
+					optarg);
+			a->have_version = true;
+			break;
+		case ARG_NAMESPACE:
+			a->cfg.pavise_namespace = optarg;
+			break;
+		case ARG_MATCH_LABEL: {
+			char *eq;
+
+			free(a->match_label);
+			a->match_label = strdup(optarg);
+			if (!a->match_label)
+				return log_oom();
+			if (!*optarg) {
+				a->cfg.mutate.match_label_key = NULL;
+				break;
+			}
+			eq = strchr(a->match_label, '=');
+			if (!eq || eq == a->match_label)
+				return log_error_errno(-EINVAL,
+						       "args: --match-label: '%s' is not KEY=VALUE",
+						       optarg);
+			*eq = '\0';
+			a->cfg.mutate.match_label_key = a->match_label;
+			a->cfg.mutate.match_label_value = eq + 1;
+			break;
+		}
+		case ARG_BPF_EXCLUSIVE:
+			a->cfg.mutate.bpf_exclusive = true;
+			break;
+		case ARG_BODY_MAX:
+			v = strtoul(optarg, &end, 10);
+			if (*end || v < 1024 || v > 64UL * 1024 * 1024)
+				return log_error_errno(
+					-EINVAL,
+					"args: --body-max: '%s' is not a size between 1024 and 67108864",
+					optarg);
+			a->cfg.body_max = v;
+			break;
+		case ARG_THREADS:
+			v = strtoul(optarg, &end, 10);
+			if (*end || v < 1 || v > 256)
+				return log_error_errno(
+					-EINVAL, "args: --threads: '%s' is not 1..256", optarg);
+			a->cfg.threads = (unsigned)v;
+			break;
+		case ARG_TIMEOUT:
+			v = strtoul(optarg, &end, 10);
+			if (*end || v < 1 || v > 3600)
+				return log_error_errno(
+					-EINVAL, "args: --timeout: '%s' is not 1..3600", optarg);
+			a->cfg.timeout_sec = (unsigned)v;
+			break;
+		case ARG_LOG_LEVEL: {
+			enum log_level l;
+
+			if (log_level_from_string(optarg, &l) < 0)
+				return log_error_errno(
+					-EINVAL,
+					"args: --log-level: '%s' is not error, warning, info or debug",
+					optarg);
+			log_set_level(l);
+			break;
+		}
+		case ARG_LOG_FORMAT: {
+			enum log_format f;
+
+			if (log_format_from_string(optarg, &f) < 0)
+				return log_error_errno(
+					-EINVAL, "args: --log-format: '%s' is not text or json",
+					optarg);
+			log_set_format(f);
+			break;
+		}
+		case ARG_VERSION:
+			printf("pavise-webhook %s\n", PAVISE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "args: unexpected argument '%s'", argv[optind]);
+	if (!a->cfg.tls_cert || !a->cfg.tls_key)
+		return log_error_errno(-EINVAL, "args: --tls-cert and --tls-key are required");
+	if (a->files.n == 0 && !a->kubeconfig)
+		return log_error_errno(
+			-EINVAL,
+			"args: give --policy-file and/or --kubeconfig as the source of policies");
+	return 1;
+}
+
+static void report_policy_problem(void *userdata, const char *path, const char *msg)
+{
+	(void)userdata;
+	log_error("policy: '%s': %s", path, msg);
+}
+
+/* Loads the files into the store; on error keeps the previous set in service. */
+static int reload_files(struct args *a, struct policy_store *store)
+{
+	struct policy **v = NULL;
+	size_t n = 0;
+	int r;
+
+	r = policy_files_load(&a->files, a->cfg.pavise_namespace, report_policy_problem, NULL, &v,
+			      &n);
+	if (r < 0)
+		return log_error_errno(
+			r, "policy: failed to load policy files, keeping the previous set: %m");
+	r = policy_store_replace(store, v, n);
+	for (size_t i = 0; i < n; i++)
+		policy_free(v[i]);
+	free(v);
+	if (r < 0)
+		return log_error_errno(r, "policy: failed to publish policies: %m");
+	log_info("policy: loaded %zu policies from %zu file(s)", n, a->files.n);
+	return 0;
+}
+
+static int run(struct args *a)
+{
+	_cleanup_(policy_store_freep) struct policy_store *store = NULL;
+	_cleanup_(webhook_freep) struct webhook *w = NULL;
+	sigset_t mask;
+	int r;
+
+	if (a->kubeconfig)
+		return log_error_errno(-EOPNOTSUPP,
+				       "policy: --kubeconfig is not wired in this build yet");
+
+	r = policy_store_new(&store);
+	if (r < 0)
+		return log_oom();
+	if (a->files.n > 0) {
+		r = reload_files(a, store);
+		if (r < 0)
+			return r;
+	}
+
+	/* Signals are taken synchronously by this thread only; server threads inherit the mask. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = webhook_new(&a->cfg, store, &w);
+	if (r < 0)
+		return log_oom();
+	r = webhook_start(w);
+	if (r < 0)
+		return log_error_errno(r, "server: failed to start on '%s': %m", a->cfg.listen);
+	webhook_set_ready(w, true);
+	log_info("server: serving on '%s' (port %u), Kubernetes %u.%u, %zu policies", a->cfg.listen,
+		 webhook_port(w), a->cfg.mutate.k8s_major, a->cfg.mutate.k8s_minor,
+		 policy_store_count(store));
+
+	for (;;) {
+		struct timespec ts = { .tv_sec = 1 };
+		int sig = sigtimedwait(&mask, NULL, &ts);
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("server: received %s, shutting down", strsignal(sig));
+			break;
+		}
+		if (sig == SIGHUP || (a->files.n > 0 && policy_files_changed(&a->files)))
+			(void)reload_files(a, store);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char *paths[POLICY_FILES_MAX] = {};
+	struct args a = {
+		.cfg = {
+			.listen = DEFAULT_LISTEN,
+			.pavise_namespace = DEFAULT_NAMESPACE,
+			.body_max = WEBHOOK_BODY_MAX_DEFAULT,
+			.timeout_sec = 10,
+			.mutate = {
+				.match_label_key = DEFAULT_MATCH_LABEL_KEY,
+				.match_label_value = DEFAULT_MATCH_LABEL_VAL,
+				.k8s_major = 1,
+				.k8s_minor = 31,
+			},
+		},
+		.files = { .paths = paths },
+	};
+	int r;
+
+	r = parse_args(argc, argv, &a);
+	if (r <= 0) {
+		free(a.match_label);
+		return r < 0 ? 2 : 0;
+	}
+	r = run(&a);
+	policy_file_set_done(&a.files);
+	free(a.match_label);
+	return r < 0 ? 1 : 0;
 }
