@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+/* libFuzzer target: policy files (YAML or JSON) through the loader into the policy parser. */
+#include <stdint.h>
+#include <string.h>
+
+#include "common/policy.h"
+#include "common/yaml.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_t *docs = NULL;
+	struct yaml_error err;
+	size_t i;
+	json_t *o;
+
+	if (yaml_load_documents((const char *)data, size, &docs, &err) < 0)
+		return 0;
+	json_array_foreach(docs, i, o) {
+		struct policy_diags d = {};
+		struct policy *p = NULL;
+
+		if (policy_parse(o, "pavise-system", "default", &p, &d) == 0) {
+			char buf[64];
+
+			if (!p->profile_name ||
+			    !policy_enforcers_to_string(p->enforcers, buf, sizeof(buf)))
+				abort();
+			policy_free(p);
+		} else {
+			free(policy_diags_join_errors(&d));
+		}
+		policy_diags_clear(&d);
+	}
+	json_decref(docs);
+	return 0;
+}
