@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Tests for certs/cert: checked with OpenSSL's own API and the openssl CLI. */
+/* Tests for certs/cert: checked with OpenSSL's own API, the openssl CLI and pavisectl. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -536,6 +536,151 @@ static void test_openssl_cli_verifies(void **state)
 	free(tmp);
 }
 
+static void pavisectl_path(char *out, size_t size)
+{
+	(void)snprintf(out, size, "%s/bin/pavisectl", testlib_output_dir());
+	if (access(out, X_OK) < 0)
+		fail_msg("'%s' not built (run make first, OUTPUT=%s)", out, testlib_output_dir());
+}
+
+static void test_pavisectl_cert_generate(void **state)
+{
+	char bin[PATH_MAX], dir[PATH_MAX], log[PATH_MAX];
+	char *tmp = testlib_tmpdir(), *ca_pem, *tls_pem, *key_pem, *out;
+	struct cert_info info = {};
+
+	(void)state;
+	assert_non_null(tmp);
+	pavisectl_path(bin, sizeof(bin));
+	(void)snprintf(dir, sizeof(dir), "%s/out", tmp);
+	(void)snprintf(log, sizeof(log), "%s/pavisectl.log", tmp);
+	{
+		char *argv[] = { bin,
+				 (char *)"cert",
+				 (char *)"generate",
+				 (char *)"--out-dir",
+				 dir,
+				 (char *)"--san",
+				 (char *)"svc.ns.svc",
+				 (char *)"--san",
+				 (char *)"192.0.2.7",
+				 (char *)"--days",
+				 (char *)"7",
+				 (char *)"--key-type",
+				 (char *)"rsa",
+				 NULL };
+
+		assert_int_equal(testlib_run(argv, log), 0);
+	}
+	assert_int_equal(file_mode(dir, "ca.key"), 0600);
+	assert_int_equal(file_mode(dir, "tls.key"), 0600);
+	assert_int_equal(file_mode(dir, "ca.crt"), 0644);
+	assert_int_equal(file_mode(dir, "tls.crt"), 0644);
+	ca_pem = slurp(dir, "ca.crt");
+	tls_pem = slurp(dir, "tls.crt");
+	key_pem = slurp(dir, "tls.key");
+	assert_int_equal(cert_verify(ca_pem, tls_pem, 0, NULL), 0);
+	assert_int_equal(cert_key_matches(tls_pem, key_pem), 0);
+	assert_int_equal(cert_parse(tls_pem, &info), 0);
+	assert_string_equal(info.dns_names[0], "svc.ns.svc");
+	assert_string_equal(info.ip_addresses[0], "192.0.2.7");
+	assert_int_equal(info.not_after_usec - info.not_before_usec,
+			 7 * USEC_PER_DAY + 3600 * USEC_PER_SEC);
+	{
+		EVP_PKEY *k = pkey(key_pem);
+
+		assert_int_equal(EVP_PKEY_get_base_id(k), EVP_PKEY_RSA);
+		EVP_PKEY_free(k);
+	}
+	cert_info_done(&info);
+	/* it prints the files it wrote */
+	assert_int_equal(read_full_file(log, 4096, &out, NULL), 0);
+	assert_non_null(strstr(out, "/tls.key\n"));
+	free(out);
+	free(ca_pem);
+	free(tls_pem);
+	free(key_pem);
+	rm_rf(tmp);
+	free(tmp);
+}
+
+struct cli_case {
+	const char *args[10]; /* NULL-terminated */
+	int status;
+	const char *needle; /* expected in the combined output, or NULL */
+};
+
+static const struct cli_case cli_cases[] = {
+	{ { NULL }, 2, "Usage: pavisectl COMMAND" },
+	{ { "bogus" }, 2, "unknown command 'bogus'" },
+	{ { "--help" }, 0, "cert" },
+	{ { "help" }, 0, "Usage: pavisectl COMMAND" },
+	{ { "help", "cert" }, 0, "Usage: pavisectl cert generate" },
+	{ { "help", "nope" }, 2, "unknown command 'nope'" },
+	{ { "version" }, 0, "pavisectl " },
+	{ { "--version" }, 0, "pavisectl " },
+	{ { "version", "--help" }, 0, "Usage: pavisectl version" },
+	{ { "cert" }, 2, "missing subcommand" },
+	{ { "cert", "--help" }, 0, "--key-type" },
+	{ { "cert", "frobnicate" }, 2, "unknown subcommand 'frobnicate'" },
+	{ { "cert", "generate", "--help" }, 0, "--out-dir DIR" },
+	{ { "cert", "generate", "--san", "a.svc" }, 2, "--out-dir is required" },
+	{ { "cert", "generate", "--out-dir", "/nonexistent/x" }, 2, "--san is required" },
+	{ { "cert", "generate", "--out-dir", "/nonexistent/x", "--san", "no way" },
+	  2,
+	  "invalid --san 'no way'" },
+	{ { "cert", "generate", "--out-dir", "/nonexistent/x", "--san", "a", "--days", "0" },
+	  2,
+	  "invalid --days '0'" },
+	{ { "cert", "generate", "--out-dir", "/nonexistent/x", "--san", "a", "--days", "7x" },
+	  2,
+	  "invalid --days" },
+	{ { "cert", "generate", "--out-dir", "/nonexistent/x", "--san", "a", "--key-type", "dsa" },
+	  2,
+	  "invalid --key-type 'dsa'" },
+	{ { "cert", "generate", "--out-dir", "/x", "--bogus" }, 2, "unknown option '--bogus'" },
+	{ { "cert", "generate", "--out-dir" }, 2, "needs a value" },
+	{ { "cert", "generate", "--out-dir", "/x", "--san", "a", "extra" },
+	  2,
+	  "unexpected argument 'extra'" },
+	/* a failure to write is not a usage error */
+	{ { "cert", "generate", "--out-dir", "/proc/self/nope/x", "--san", "a" },
+	  1,
+	  "cert: failed to write" },
+};
+
+static void test_pavisectl_cli(void **state)
+{
+	char bin[PATH_MAX], log[PATH_MAX];
+	char *tmp = testlib_tmpdir();
+
+	(void)state;
+	assert_non_null(tmp);
+	pavisectl_path(bin, sizeof(bin));
+	(void)snprintf(log, sizeof(log), "%s/cli.log", tmp);
+	for (size_t i = 0; i < ELEMENTSOF(cli_cases); i++) {
+		const struct cli_case *c = &cli_cases[i];
+		char *argv[ELEMENTSOF(c->args) + 1] = { bin };
+		char *out = NULL;
+		size_t n = 1;
+		int status;
+
+		for (; c->args[n - 1]; n++)
+			argv[n] = (char *)c->args[n - 1];
+		(void)unlink(log);
+		status = testlib_run(argv, log);
+		assert_int_equal(read_full_file(log, 1 << 16, &out, NULL), 0);
+		if (status != c->status || (c->needle && !strstr(out, c->needle)))
+			fail_msg(
+				"case %zu, pavisectl %s %s %s...: status %d (want %d), output:\n%s",
+				i, strempty(c->args[0]), strempty(c->args[1]), strempty(c->args[2]),
+				status, c->status, out);
+		free(out);
+	}
+	rm_rf(tmp);
+	free(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +693,8 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_write_dir),
 		cmocka_unit_test(test_openssl_cli_verifies),
+		cmocka_unit_test(test_pavisectl_cert_generate),
+		cmocka_unit_test(test_pavisectl_cli),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
