@@ -6,6 +6,7 @@
 
 #include "common/macro.h"
 #include "pavisectl/cmd-cert.h"
+#include "pavisectl/cmd-convert.h"
 
 #ifndef PAVISE_VERSION
 #define PAVISE_VERSION "unknown"
@@ -29,6 +30,8 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "cert", "generate the webhook's CA and serving certificate", cmd_cert },
+	{ "convert", "print objects from YAML files as JSON, as the API server reads them",
+	  cmd_convert },
 	{ "version", "print the version", cmd_version },
 	{ "help", "show help for pavisectl or one of its commands", cmd_help },
 };

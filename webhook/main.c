@@ -6,8 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/k8s-config.h"
 #include "common/log.h"
 #include "webhook/policy-files.h"
+#include "webhook/policy-watch.h"
 #include "webhook/server.h"
 
 #define DEFAULT_LISTEN	  ":3443"
@@ -18,6 +20,7 @@ struct args {
 	struct webhook_config cfg;
 	struct policy_file_set files;
 	const char *kubeconfig;
+	bool in_cluster;
 	bool have_version;
 	char *match_label; /* owned copy split into key and value */
 };
@@ -37,6 +40,7 @@ static void usage(FILE *f)
 	      "  --policy-file PATH         load policies from a YAML or JSON file (repeatable);\n"
 	      "                             reloaded on change and on SIGHUP\n"
 	      "  --kubeconfig PATH          watch policies on the API server of this kubeconfig\n"
+	      "  --in-cluster               watch policies with the pod's service account\n"
 	      "  --kubernetes-version X.Y   API server version to mutate for (default 1.31 when\n"
 	      "                             no API server is used)\n"
 	      "  --namespace NS             pavise's namespace, names cluster profiles\n"
@@ -81,6 +85,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		ARG_TLS_KEY,
 		ARG_POLICY_FILE,
 		ARG_KUBECONFIG,
+		ARG_IN_CLUSTER,
 		ARG_K8S_VERSION,
 		ARG_NAMESPACE,
 		ARG_MATCH_LABEL,
@@ -98,6 +103,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "tls-key", required_argument, NULL, ARG_TLS_KEY },
 		{ "policy-file", required_argument, NULL, ARG_POLICY_FILE },
 		{ "kubeconfig", required_argument, NULL, ARG_KUBECONFIG },
+		{ "in-cluster", no_argument, NULL, ARG_IN_CLUSTER },
 		{ "kubernetes-version", required_argument, NULL, ARG_K8S_VERSION },
 		{ "namespace", required_argument, NULL, ARG_NAMESPACE },
 		{ "match-label", required_argument, NULL, ARG_MATCH_LABEL },
@@ -136,6 +142,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case ARG_KUBECONFIG:
 			a->kubeconfig = optarg;
+			break;
+		case ARG_IN_CLUSTER:
+			a->in_cluster = true;
 			break;
 		case ARG_K8S_VERSION:
 			if (parse_version(optarg, &a->cfg.mutate.k8s_major,
@@ -270,12 +279,22 @@ static int run(struct args *a)
 {
 	_cleanup_(policy_store_freep) struct policy_store *store = NULL;
 	_cleanup_(webhook_freep) struct webhook *w = NULL;
+	_cleanup_(policy_watch_freep) struct policy_watch *watch = NULL;
+	_cleanup_(k8s_config_freep) struct k8s_config *kcfg = NULL;
+	bool use_api = a->kubeconfig || a->in_cluster;
 	sigset_t mask;
 	int r;
 
-	if (a->kubeconfig)
-		return log_error_errno(-EOPNOTSUPP,
-				       "policy: --kubeconfig is not wired in this build yet");
+	if (use_api) {
+		struct k8s_error err = {};
+
+		r = k8s_config_load(a->kubeconfig, &kcfg, &err);
+		if (r < 0)
+			return log_error_errno(r, "k8s: cannot load %s: %s%s%s",
+					       a->kubeconfig ? a->kubeconfig :
+							       "the in-cluster config",
+					       err.reason, err.message[0] ? ": " : "", err.message);
+	}
 
 	r = policy_store_new(&store);
 	if (r < 0)
@@ -300,10 +319,24 @@ static int run(struct args *a)
 	r = webhook_start(w);
 	if (r < 0)
 		return log_error_errno(r, "server: failed to start on '%s': %m", a->cfg.listen);
-	webhook_set_ready(w, true);
-	log_info("server: serving on '%s' (port %u), Kubernetes %u.%u, %zu policies", a->cfg.listen,
-		 webhook_port(w), a->cfg.mutate.k8s_major, a->cfg.mutate.k8s_minor,
-		 policy_store_count(store));
+	if (use_api) {
+		/* Ready once both policy kinds are listed; files alone are ready at once. */
+		r = policy_watch_start(kcfg, store, w, a->cfg.pavise_namespace, !a->have_version,
+				       &watch);
+		if (r < 0)
+			return log_error_errno(r,
+					       "policy: cannot start watching the API server: %m");
+	} else {
+		webhook_set_ready(w, true);
+	}
+	if (use_api && !a->have_version)
+		log_info(
+			"server: serving on '%s' (port %u), Kubernetes version from the API server",
+			a->cfg.listen, webhook_port(w));
+	else
+		log_info("server: serving on '%s' (port %u), Kubernetes %u.%u, %zu policies",
+			 a->cfg.listen, webhook_port(w), a->cfg.mutate.k8s_major,
+			 a->cfg.mutate.k8s_minor, policy_store_count(store));
 
 	for (;;) {
 		struct timespec ts = { .tv_sec = 1 };

@@ -133,6 +133,31 @@ int policy_store_replace(struct policy_store *s, struct policy *const *policies,
 	return 0;
 }
 
+int policy_store_replace_scope(struct policy_store *s, bool cluster, struct policy *const *policies,
+			       size_t n)
+{
+	struct policy_snapshot *cur, *next;
+	size_t j = 0;
+
+	pthread_mutex_lock(&s->write_lock);
+	cur = s->current;
+	next = snapshot_new(cur->n + n);
+	if (!next) {
+		pthread_mutex_unlock(&s->write_lock);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cur->n; i++)
+		if (cur->policies[i]->cluster != cluster)
+			next->policies[j++] = policy_ref(cur->policies[i]);
+	for (size_t i = 0; i < n; i++)
+		if (policies[i]->cluster == cluster)
+			next->policies[j++] = policy_ref(policies[i]);
+	next->n = j;
+	publish(s, next);
+	pthread_mutex_unlock(&s->write_lock);
+	return 0;
+}
+
 int policy_store_upsert(struct policy_store *s, struct policy *p)
 {
 	struct policy_snapshot *cur, *next;

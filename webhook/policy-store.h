@@ -17,6 +17,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy_store *, policy_store_free);
 
 /* Replaces the whole set (takes one reference of each policy; the array stays the caller's). */
 int policy_store_replace(struct policy_store *s, struct policy *const *policies, size_t n);
+/* Replaces only the cluster (or only the namespaced) policies, as one watch's sync delivers them. */
+int policy_store_replace_scope(struct policy_store *s, bool cluster, struct policy *const *policies,
+			       size_t n);
 /* Adds or replaces the policy with the same kind, namespace and name (takes the reference). */
 int policy_store_upsert(struct policy_store *s, struct policy *p);
 /* Removes a policy; -ENOENT when absent. */
