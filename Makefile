@@ -31,6 +31,8 @@ SAN_FLAGS :=
 OPT := -O2 -D_FORTIFY_SOURCE=2
 endif
 
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
 PKGS := jansson yaml-0.1 libcurl libmicrohttpd gnutls openssl libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
@@ -44,7 +46,6 @@ ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(HARDEN) $(SAN_FLAGS) 
 	-DPAVISE_VERSION='"$(VERSION)"'
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_FLAGS) $(LDFLAGS)
 
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 PROGRAMS := webhook pavisectl
 LIB_DIRS := common certs rules webhook pavisectl
