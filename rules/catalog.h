@@ -61,6 +61,11 @@ struct catalog_bpf {
 	unsigned file_perms;
 	const char *fstype;
 	const char *const *mount_flags; /* NULL-terminated names as in MountRule.flags, e.g. "bind" */
+	/*
+	 * NULL-terminated names whose bits are cleared from mount_flags (not from the
+	 * reverse flags), e.g. "all" except "umount": every mount but umount(2).
+	 */
+	const char *const *mount_flags_except;
 	unsigned ptrace_perms;
 	bool strict;
 	const char *const *domains; /* NULL-terminated, e.g. "inet", "alg" */
