@@ -117,6 +117,47 @@ int json_pointer_append_token(struct buf *b, const char *s)
 	return 0;
 }
 
+int json_string_append(struct buf *b, const char *s)
+{
+	int r = buf_append(b, "\"", 1);
+
+	if (r >= 0)
+		r = json_string_append_inner(b, s);
+	if (r >= 0)
+		r = buf_append(b, "\"", 1);
+	return r;
+}
+
+int json_string_append_inner(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	int r = 0;
+
+	for (const char *p = s; r >= 0 && *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		char esc[6] = { '\\', 'u', '0', '0' };
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		r = buf_append(b, run, (size_t)(p - run));
+		if (r < 0)
+			break;
+		run = p + 1;
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			r = buf_append(b, esc, 2);
+		} else {
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			r = buf_append(b, esc, 6);
+		}
+	}
+	if (r >= 0)
+		r = buf_append_str(b, run);
+	return r;
+}
+
 /* Decodes one reference token of length n into a new string; -EINVAL on a bad escape. */
 static int pointer_token(const char *s, size_t n, char **ret)
 {

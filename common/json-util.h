@@ -22,6 +22,14 @@ const char *json_path_string(const json_t *root, ...) __attribute__((sentinel));
 
 /* Appends `s` escaped as one RFC 6901 reference token ("~" -> "~0", "/" -> "~1"). */
 int json_pointer_append_token(struct buf *b, const char *s) _warn_unused_result_;
+/*
+ * Appends `s` as a JSON string literal (quotes included), escaping '"', '\\'
+ * and control characters. `s` must already be valid UTF-8 (it comes from a
+ * parsed document or a validated name).
+ */
+int json_string_append(struct buf *b, const char *s) _warn_unused_result_;
+/* The same without the surrounding quotes. */
+int json_string_append_inner(struct buf *b, const char *s) _warn_unused_result_;
 /* Resolves an RFC 6901 pointer; borrowed, NULL when it does not resolve. */
 json_t *json_pointer_get(json_t *root, const char *pointer);
 

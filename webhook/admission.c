@@ -16,6 +16,11 @@ void admission_request_done(struct admission_request *req)
 	*req = (struct admission_request){};
 }
 
+void admission_request_forget(struct admission_request *req)
+{
+	*req = (struct admission_request){};
+}
+
 int admission_parse(const char *body, size_t len, struct admission_request *ret_req,
 		    const char **reterr_msg)
 {
@@ -81,29 +86,7 @@ int admission_parse(const char *body, size_t len, struct admission_request *ret_
 }
 
 /* Appends s as a JSON string literal. */
-static int append_json_string(struct buf *b, const char *s)
-{
-	json_auto_t *j = json_string(s);
-	char tmp[512];
-	size_t n;
-
-	if (!j)
-		return -EINVAL; /* not UTF-8 */
-	n = json_dumpb(j, tmp, sizeof(tmp), JSON_ENCODE_ANY);
-	if (n == 0)
-		return -EINVAL;
-	if (n <= sizeof(tmp))
-		return buf_append(b, tmp, n);
-	{
-		_cleanup_free_ char *big = json_dumps(j, JSON_ENCODE_ANY);
-
-		if (!big)
-			return -ENOMEM;
-		return buf_append_str(b, big);
-	}
-}
-
-int admission_response(const char *uid, bool allowed, const json_t *patch, int code,
+int admission_response(const char *uid, bool allowed, const char *patch, size_t patch_len, int code,
 		       const char *message, const char *const *warnings, char **ret_body,
 		       size_t *ret_len)
 {
@@ -114,25 +97,20 @@ int admission_response(const char *uid, bool allowed, const json_t *patch, int c
 	r = buf_append_str(&b, "{\"apiVersion\":\"" ADMISSION_API_VERSION
 			       "\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":");
 	if (r >= 0)
-		r = append_json_string(&b, uid ? uid : "");
+		r = json_string_append(&b, uid ? uid : "");
 	if (r >= 0)
 		r = buf_append_str(&b, allowed ? ",\"allowed\":true" : ",\"allowed\":false");
 	if (r >= 0 && patch && allowed) {
-		_cleanup_free_ char *text = json_dumps(patch, JSON_COMPACT);
-
-		if (!text)
-			r = -ENOMEM;
+		r = buf_append_str(&b, ",\"patchType\":\"JSONPatch\",\"patch\":\"");
 		if (r >= 0)
-			r = buf_append_str(&b, ",\"patchType\":\"JSONPatch\",\"patch\":\"");
-		if (r >= 0)
-			r = base64_encode_append(&b, text, strlen(text));
+			r = base64_encode_append(&b, patch, patch_len);
 		if (r >= 0)
 			r = buf_append_str(&b, "\"");
 	}
 	if (r >= 0 && (!allowed || message)) {
 		r = buf_printf(&b, ",\"status\":{\"code\":%d,\"message\":", code);
 		if (r >= 0)
-			r = append_json_string(&b, message ? message : "");
+			r = json_string_append(&b, message ? message : "");
 		if (r >= 0)
 			r = buf_append_str(&b, "}");
 	}
@@ -142,7 +120,7 @@ int admission_response(const char *uid, bool allowed, const json_t *patch, int c
 			if (i > 0)
 				r = buf_append_str(&b, ",");
 			if (r >= 0)
-				r = append_json_string(&b, warnings[i]);
+				r = json_string_append(&b, warnings[i]);
 		}
 		if (r >= 0)
 			r = buf_append_str(&b, "]");

@@ -32,12 +32,14 @@ struct admission_request {
 int admission_parse(const char *body, size_t len, struct admission_request *ret_req,
 		    const char **reterr_msg);
 void admission_request_done(struct admission_request *req);
+/* Forgets the request without releasing it: its values live in a json-arena scope that ends next. */
+void admission_request_forget(struct admission_request *req);
 
 /*
- * Encodes the AdmissionReview response: `patch` (a JSON Patch array, may be
+ * Encodes the AdmissionReview response: `patch` (JSON Patch text, may be
  * NULL) is base64-encoded; when !allowed, code and message go into status.
  * `warnings` may be NULL. The body is malloc'ed (caller frees).
  */
-int admission_response(const char *uid, bool allowed, const json_t *patch, int code,
+int admission_response(const char *uid, bool allowed, const char *patch, size_t patch_len, int code,
 		       const char *message, const char *const *warnings, char **ret_body,
 		       size_t *ret_len);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/json-arena.h"
 #include "common/k8s-config.h"
 #include "common/log.h"
 #include "webhook/policy-files.h"
@@ -372,6 +373,7 @@ int main(int argc, char **argv)
 	};
 	int r;
 
+	json_arena_install();
 	r = parse_args(argc, argv, &a);
 	if (r <= 0) {
 		free(a.match_label);

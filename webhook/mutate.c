@@ -116,10 +116,16 @@ static const char *profile_type(const json_t *sc, const char *field)
 	return json_path_string(sc, field, "type", NULL);
 }
 
+/* A profile reference for securityContext: static type, borrowed localhost name (or NULL). */
+struct profile_ref {
+	const char *type;
+	const char *localhost;
+};
+
 /* Per-container securityContext fields to set, in a fixed order. */
 struct sc_change {
-	json_t *apparmor; /* appArmorProfile value, own ref, or NULL */
-	json_t *seccomp; /* seccompProfile value, own ref, or NULL */
+	bool apparmor_set, seccomp_set;
+	struct profile_ref apparmor, seccomp;
 };
 
 struct plan {
@@ -134,10 +140,6 @@ static void plan_done(struct plan *p)
 {
 	kv_list_done(&p->tmpl_annotations);
 	kv_list_done(&p->obj_annotations);
-	for (size_t i = 0; p->sc && i < p->n_containers; i++) {
-		json_decref(p->sc[i].apparmor);
-		json_decref(p->sc[i].seccomp);
-	}
 	free(p->sc);
 	*p = (struct plan){};
 }
@@ -158,29 +160,27 @@ static int want_annotation(struct plan *pl, struct kv_list *l, const json_t *exi
 	return kv_list_set(l, prefix, key, value);
 }
 
-static json_t *profile_object(const char *type, const char *localhost)
+static bool profile_equal(const json_t *cur, struct profile_ref want)
 {
-	if (localhost)
-		return json_pack("{s:s,s:s}", "type", type, "localhostProfile", localhost);
-	return json_pack("{s:s}", "type", type);
+	const char *type = json_string_value(json_object_get(cur, "type"));
+	const char *lh = json_string_value(json_object_get(cur, "localhostProfile"));
+
+	if (!json_is_object(cur) || !type || strcmp(type, want.type) != 0)
+		return false;
+	if (json_object_size(cur) != (want.localhost ? 2U : 1U))
+		return false;
+	return !want.localhost || (lh && strcmp(lh, want.localhost) == 0);
 }
 
 /* Sets a securityContext profile field unless it already has that value. */
-static int want_sc(struct plan *pl, json_t **slot, const json_t *sc, const char *field,
-		   json_t *value /* stolen */)
+static void want_sc(struct plan *pl, bool *set, struct profile_ref *slot, const json_t *sc,
+		    const char *field, struct profile_ref value)
 {
-	json_t *cur = json_object_get(sc, field);
-
-	if (!value)
-		return -ENOMEM;
-	if (cur && json_equal(cur, value)) {
-		json_decref(value);
-		return 0;
-	}
-	json_decref(*slot);
+	if (profile_equal(json_object_get(sc, field), value))
+		return;
+	*set = true;
 	*slot = value;
 	pl->changed = true;
-	return 0;
 }
 
 static int plan_container(const struct mutate_config *cfg, const struct policy *p,
@@ -188,6 +188,7 @@ static int plan_container(const struct mutate_config *cfg, const struct policy *
 			  const char *cname, struct plan *pl, struct sc_change *change)
 {
 	const json_t *sc = json_object_get(container, "securityContext");
+	const struct profile_ref localhost_ref = { "Localhost", p->profile_name };
 	_cleanup_free_ char *localhost = NULL;
 	bool modern = k8s_at_least(cfg, 1, 30);
 	int r;
@@ -219,11 +220,10 @@ static int plan_container(const struct mutate_config *cfg, const struct policy *
 			if (r >= 0 && k8s)
 				r = want_annotation(pl, &pl->tmpl_annotations, annotations,
 						    ANNOTATION_APPARMOR_K8S, cname, localhost);
-			if (r >= 0)
-				r = want_sc(pl, &change->apparmor, sc, "appArmorProfile",
-					    profile_object("Localhost", p->profile_name));
 			if (r < 0)
 				return r;
+			want_sc(pl, &change->apparmor_set, &change->apparmor, sc, "appArmorProfile",
+				localhost_ref);
 		}
 	}
 
@@ -236,15 +236,17 @@ static int plan_container(const struct mutate_config *cfg, const struct policy *
 			if (r < 0)
 				return r;
 			if (cfg->bpf_exclusive && !(p->enforcers & ENFORCER_APPARMOR)) {
-				if (modern)
-					r = want_sc(pl, &change->apparmor, sc, "appArmorProfile",
-						    profile_object("Unconfined", NULL));
-				else
+				if (modern) {
+					want_sc(pl, &change->apparmor_set, &change->apparmor, sc,
+						"appArmorProfile",
+						(struct profile_ref){ "Unconfined", NULL });
+				} else {
 					r = want_annotation(pl, &pl->tmpl_annotations, annotations,
 							    ANNOTATION_APPARMOR_K8S, cname,
 							    "unconfined");
-				if (r < 0)
-					return r;
+					if (r < 0)
+						return r;
+				}
 			}
 		}
 	}
@@ -260,119 +262,176 @@ static int plan_container(const struct mutate_config *cfg, const struct policy *
 		if (!skip) {
 			r = want_annotation(pl, &pl->tmpl_annotations, annotations,
 					    ANNOTATION_SECCOMP, cname, localhost);
-			if (r >= 0)
-				r = want_sc(pl, &change->seccomp, sc, "seccompProfile",
-					    p->mode == MODE_RUNTIME_DEFAULT ?
-						    profile_object("RuntimeDefault", NULL) :
-						    profile_object("Localhost", p->profile_name));
 			if (r < 0)
 				return r;
+			want_sc(pl, &change->seccomp_set, &change->seccomp, sc, "seccompProfile",
+				p->mode == MODE_RUNTIME_DEFAULT ?
+					(struct profile_ref){ "RuntimeDefault", NULL } :
+					localhost_ref);
 		}
 	}
 	return 0;
 }
 
-static int path_of(struct buf *b, const char *base, const char *suffix, const char *token)
-{
-	int r;
+/* The patch is written as JSON text directly: no intermediate tree to build, dump and free. */
+struct patch_writer {
+	struct buf *b;
+	size_t n_ops;
+};
 
-	buf_reset(b);
-	r = buf_printf(b, "%s%s", base, suffix);
+/* Starts `{"op":"add","path":"<base><suffix>[/<token>]","value":` */
+static int op_begin(struct patch_writer *w, const char *base, const char *suffix, const char *token)
+{
+	int r = buf_append_str(w->b, w->n_ops ? ",{\"op\":\"add\",\"path\":\"" :
+						"{\"op\":\"add\",\"path\":\"");
+
+	if (r >= 0)
+		r = buf_append_str(w->b, base);
+	if (r >= 0)
+		r = buf_append_str(w->b, suffix);
 	if (r >= 0 && token) {
-		r = buf_append_str(b, "/");
+		/* The pointer token is also JSON-escaped: a '"' or '\\' in a key stays valid JSON. */
+		struct buf tok;
+
+		buf_init(&tok, PATH_MAX_LEN * 2);
+		r = json_pointer_append_token(&tok, token);
 		if (r >= 0)
-			r = json_pointer_append_token(b, token);
+			r = buf_append(w->b, "/", 1);
+		if (r >= 0 && tok.data)
+			r = json_string_append_inner(w->b, tok.data);
+		buf_free(&tok);
 	}
+	if (r >= 0)
+		r = buf_append_str(w->b, "\",\"value\":");
+	w->n_ops++;
 	return r;
 }
 
-static int add_op(json_t *patch, const char *path, json_t *value /* stolen */)
+static int op_end(struct patch_writer *w)
 {
-	json_t *op;
+	return buf_append(w->b, "}", 1);
+}
 
-	if (!value)
-		return -ENOMEM;
-	op = json_pack("{s:s,s:s,s:o}", "op", "add", "path", path, "value", value);
-	if (!op)
-		return -ENOMEM;
-	return json_array_append_new(patch, op) == 0 ? 0 : -ENOMEM;
+static int write_profile_ref(struct buf *b, struct profile_ref ref)
+{
+	int r = buf_append_str(b, "{\"type\":");
+
+	if (r >= 0)
+		r = json_string_append(b, ref.type);
+	if (r >= 0 && ref.localhost) {
+		r = buf_append_str(b, ",\"localhostProfile\":");
+		if (r >= 0)
+			r = json_string_append(b, ref.localhost);
+	}
+	if (r >= 0)
+		r = buf_append(b, "}", 1);
+	return r;
+}
+
+static int write_annotation_map(struct buf *b, const struct kv_list *l)
+{
+	int r = buf_append(b, "{", 1);
+
+	for (size_t i = 0; r >= 0 && i < l->n; i++) {
+		if (i > 0)
+			r = buf_append(b, ",", 1);
+		if (r >= 0)
+			r = json_string_append(b, l->v[i].key);
+		if (r >= 0)
+			r = buf_append(b, ":", 1);
+		if (r >= 0)
+			r = json_string_append(b, l->v[i].value);
+	}
+	if (r >= 0)
+		r = buf_append(b, "}", 1);
+	return r;
 }
 
 /* Emits the ops that set `l` on the metadata at `base` ("" or "/spec/template"). */
-static int emit_annotations(json_t *patch, struct buf *path, const char *base,
-			    const json_t *metadata, const struct kv_list *l)
+static int emit_annotations(struct patch_writer *w, const char *base, const json_t *metadata,
+			    const struct kv_list *l)
 {
 	const json_t *annotations = json_object_get(metadata, "annotations");
 	int r;
 
 	if (l->n == 0)
 		return 0;
-	if (!json_is_object(metadata) || !json_is_object(annotations)) {
-		json_t *map = json_object();
-
-		if (!map)
-			return -ENOMEM;
-		for (size_t i = 0; i < l->n; i++)
-			if (json_object_set_new(map, l->v[i].key, json_string(l->v[i].value)) < 0) {
-				json_decref(map);
-				return -ENOMEM;
-			}
-		if (!json_is_object(metadata)) {
-			r = path_of(path, base, "/metadata", NULL);
-			return r < 0 ? r :
-				       add_op(patch, path->data,
-					      json_pack("{s:o}", "annotations", map));
-		}
-		r = path_of(path, base, "/metadata/annotations", NULL);
-		return r < 0 ? r : add_op(patch, path->data, map);
+	if (!json_is_object(metadata)) {
+		r = op_begin(w, base, "/metadata", NULL);
+		if (r >= 0)
+			r = buf_append_str(w->b, "{\"annotations\":");
+		if (r >= 0)
+			r = write_annotation_map(w->b, l);
+		if (r >= 0)
+			r = buf_append(w->b, "}", 1);
+		return r < 0 ? r : op_end(w);
+	}
+	if (!json_is_object(annotations)) {
+		r = op_begin(w, base, "/metadata/annotations", NULL);
+		if (r >= 0)
+			r = write_annotation_map(w->b, l);
+		return r < 0 ? r : op_end(w);
 	}
 	for (size_t i = 0; i < l->n; i++) {
-		r = path_of(path, base, "/metadata/annotations", l->v[i].key);
+		r = op_begin(w, base, "/metadata/annotations", l->v[i].key);
 		if (r >= 0)
-			r = add_op(patch, path->data, json_string(l->v[i].value));
+			r = json_string_append(w->b, l->v[i].value);
+		if (r >= 0)
+			r = op_end(w);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int emit_security_context(json_t *patch, struct buf *path, const char *base, size_t idx,
+static int emit_security_context(struct patch_writer *w, const char *base, size_t idx,
 				 const json_t *container, const struct sc_change *c)
 {
 	const json_t *sc = json_object_get(container, "securityContext");
 	char suffix[96];
 	int r;
 
-	if (!c->apparmor && !c->seccomp)
+	if (!c->apparmor_set && !c->seccomp_set)
 		return 0;
 	if (!json_is_object(sc)) {
-		json_t *v = json_object();
-
-		if (!v)
-			return -ENOMEM;
-		if (c->apparmor)
-			json_object_set(v, "appArmorProfile", c->apparmor);
-		if (c->seccomp)
-			json_object_set(v, "seccompProfile", c->seccomp);
 		snprintf(suffix, sizeof(suffix), "/spec/containers/%zu/securityContext", idx);
-		r = path_of(path, base, suffix, NULL);
-		return r < 0 ? r : add_op(patch, path->data, v);
+		r = op_begin(w, base, suffix, NULL);
+		if (r >= 0)
+			r = buf_append(w->b, "{", 1);
+		if (r >= 0 && c->apparmor_set) {
+			r = buf_append_str(w->b, "\"appArmorProfile\":");
+			if (r >= 0)
+				r = write_profile_ref(w->b, c->apparmor);
+		}
+		if (r >= 0 && c->seccomp_set) {
+			r = buf_append_str(w->b, c->apparmor_set ? ",\"seccompProfile\":" :
+								   "\"seccompProfile\":");
+			if (r >= 0)
+				r = write_profile_ref(w->b, c->seccomp);
+		}
+		if (r >= 0)
+			r = buf_append(w->b, "}", 1);
+		return r < 0 ? r : op_end(w);
 	}
-	if (c->apparmor) {
+	if (c->apparmor_set) {
 		snprintf(suffix, sizeof(suffix),
 			 "/spec/containers/%zu/securityContext/appArmorProfile", idx);
-		r = path_of(path, base, suffix, NULL);
+		r = op_begin(w, base, suffix, NULL);
 		if (r >= 0)
-			r = add_op(patch, path->data, json_incref(c->apparmor));
+			r = write_profile_ref(w->b, c->apparmor);
+		if (r >= 0)
+			r = op_end(w);
 		if (r < 0)
 			return r;
 	}
-	if (c->seccomp) {
+	if (c->seccomp_set) {
 		snprintf(suffix, sizeof(suffix),
 			 "/spec/containers/%zu/securityContext/seccompProfile", idx);
-		r = path_of(path, base, suffix, NULL);
+		r = op_begin(w, base, suffix, NULL);
 		if (r >= 0)
-			r = add_op(patch, path->data, json_incref(c->seccomp));
+			r = write_profile_ref(w->b, c->seccomp);
+		if (r >= 0)
+			r = op_end(w);
 		if (r < 0)
 			return r;
 	}
@@ -404,7 +463,7 @@ static int kind_of_request(const struct admission_request *req, enum target_kind
 
 void mutate_result_done(struct mutate_result *r)
 {
-	json_decref(r->patch);
+	free(r->patch);
 	*r = (struct mutate_result){};
 }
 
@@ -413,12 +472,12 @@ int mutate_request(const struct mutate_config *cfg, const struct policy_view *vi
 		   struct mutate_result *ret_result, const char **reterr_msg)
 {
 	_cleanup_(plan_done) struct plan pl = {};
-	json_auto_t *patch = NULL;
+	struct buf out;
+	struct patch_writer w = { .b = &out };
 	const struct policy *p;
 	const json_t *meta, *labels, *tmpl, *tmpl_meta, *spec, *containers, *annotations, *pod_sc;
 	const char *ns, *name, *base, *v;
 	enum target_kind kind;
-	struct buf path;
 	size_t n_matched = 0, i;
 	json_t *c;
 	int r;
@@ -533,21 +592,25 @@ int mutate_request(const struct mutate_config *cfg, const struct policy_view *vi
 			return r;
 	}
 
-	patch = json_array();
-	if (!patch)
-		return -ENOMEM;
-	buf_init(&path, PATH_MAX_LEN);
-	r = emit_annotations(patch, &path, base, tmpl_meta, &pl.tmpl_annotations);
+	buf_init(&out, MUTATE_PATCH_MAX);
+	r = buf_append(&out, "[", 1);
+	if (r >= 0)
+		r = emit_annotations(&w, base, tmpl_meta, &pl.tmpl_annotations);
 	for (i = 0; r >= 0 && i < pl.n_containers; i++)
-		r = emit_security_context(patch, &path, base, i, json_array_get(containers, i),
-					  &pl.sc[i]);
+		r = emit_security_context(&w, base, i, json_array_get(containers, i), &pl.sc[i]);
 	if (r >= 0 && kind != TARGET_POD)
-		r = emit_annotations(patch, &path, "", meta, &pl.obj_annotations);
-	buf_free(&path);
-	if (r < 0)
+		r = emit_annotations(&w, "", meta, &pl.obj_annotations);
+	if (r >= 0)
+		r = buf_append(&out, "]", 1);
+	if (r < 0) {
+		buf_free(&out);
 		return r;
+	}
 
-	ret_result->patch = TAKE_PTR(patch);
+	ret_result->patch = buf_take(&out, &ret_result->patch_len);
+	if (!ret_result->patch)
+		return -ENOMEM;
+	ret_result->n_ops = w.n_ops;
 	ret_result->policy = p;
 	ret_result->n_matched = n_matched;
 	return 0;

@@ -30,8 +30,13 @@ struct policy_view {
 	size_t n;
 };
 
+/* Largest patch text produced; requests are capped far below what reaches this. */
+#define MUTATE_PATCH_MAX (32U * 1024 * 1024)
+
 struct mutate_result {
-	json_t *patch; /* own reference; NULL when nothing changes */
+	char *patch; /* JSON Patch text (malloc'ed); NULL when nothing changes */
+	size_t patch_len;
+	size_t n_ops; /* operations in the patch */
 	const struct policy *policy; /* the policy applied (borrowed from the view) */
 	size_t n_matched; /* how many policies matched */
 };

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "common/http-server.h"
+#include "common/json-arena.h"
 #include "common/json-util.h"
 #include "common/log.h"
 #include "common/prom.h"
@@ -94,25 +95,35 @@ static int respond_text(struct http_response *resp, unsigned status, const char 
 	return 0;
 }
 
+/* Built without jansson: inside an arena scope jansson's memory is gone after the request. */
 static int respond_json_error(struct http_response *resp, unsigned status, const char *msg)
 {
-	json_auto_t *o = json_pack("{s:s}", "error", msg);
+	struct buf b;
+	int r;
 
+	buf_init(&b, 64 * 1024);
+	r = buf_append_str(&b, "{\"error\":");
+	if (r >= 0)
+		r = json_string_append(&b, msg);
+	if (r >= 0)
+		r = buf_append_str(&b, "}");
+	if (r < 0) {
+		buf_free(&b);
+		return r;
+	}
 	resp->status = status;
 	resp->content_type = "application/json";
-	resp->body = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	if (!resp->body)
-		return -ENOMEM;
-	resp->body_len = strlen(resp->body);
-	return 0;
+	resp->body = buf_take(&b, &resp->body_len);
+	return resp->body ? 0 : -ENOMEM;
 }
 
 static int respond_review(struct http_response *resp, const char *uid, bool allowed,
-			  const json_t *patch, int code, const char *message,
+			  const struct mutate_result *patch, int code, const char *message,
 			  const char *const *warnings)
 {
-	int r = admission_response(uid, allowed, patch, code, message, warnings, &resp->body,
-				   &resp->body_len);
+	int r = admission_response(uid, allowed, patch ? patch->patch : NULL,
+				   patch ? patch->patch_len : 0, code, message, warnings,
+				   &resp->body, &resp->body_len);
 
 	if (r < 0)
 		return r;
@@ -137,10 +148,8 @@ static const char *now_rfc3339(void)
 	return buf;
 }
 
-static int handle_mutate(void *userdata, const struct http_request *hreq,
-			 struct http_response *resp)
+static int mutate(struct webhook *w, const struct http_request *hreq, struct http_response *resp)
 {
-	struct webhook *w = userdata;
 	struct admission_request req;
 	struct mutate_result res = {};
 	struct mutate_config mcfg = w->cfg.mutate;
@@ -158,10 +167,10 @@ static int handle_mutate(void *userdata, const struct http_request *hreq,
 		log_warning("admission: invalid review from %s: %s", hreq->remote_addr, err);
 		if (req.uid) {
 			r = respond_review(resp, req.uid, false, NULL, 400, err, NULL);
-			admission_request_done(&req);
+			admission_request_forget(&req);
 			return r;
 		}
-		admission_request_done(&req);
+		admission_request_forget(&req);
 		return respond_json_error(resp, 400, err);
 	}
 
@@ -172,7 +181,7 @@ static int handle_mutate(void *userdata, const struct http_request *hreq,
 			    hreq->remote_addr);
 		r = respond_review(resp, req.uid, false, NULL, 400, "request.object: missing",
 				   NULL);
-		admission_request_done(&req);
+		admission_request_forget(&req);
 		return r;
 	}
 
@@ -207,15 +216,15 @@ static int handle_mutate(void *userdata, const struct http_request *hreq,
 		}
 		prom_inc(&w->mutate_results[res.patch ? RESULT_MUTATED : RESULT_UNCHANGED], 1);
 		if (res.patch) {
-			prom_inc(&w->patch_ops, json_array_size(res.patch));
+			prom_inc(&w->patch_ops, res.n_ops);
 			log_debug("admission: mutated %s %s/%s with %s", req.kind, req.namespace,
 				  req.name, res.policy->profile_name);
 		}
-		r = respond_review(resp, req.uid, true, res.patch, 200, NULL, warnings);
+		r = respond_review(resp, req.uid, true, &res, 200, NULL, warnings);
 	}
 	mutate_result_done(&res);
 	policy_snapshot_release(snap);
-	admission_request_done(&req);
+	admission_request_forget(&req);
 	return r;
 }
 
@@ -227,10 +236,8 @@ static bool same_target(const json_t *a, const json_t *b)
 	return (!ta && !tb) || (ta && tb && json_equal(ta, tb));
 }
 
-static int handle_validate(void *userdata, const struct http_request *hreq,
-			   struct http_response *resp)
+static int validate(struct webhook *w, const struct http_request *hreq, struct http_response *resp)
 {
-	struct webhook *w = userdata;
 	struct admission_request req;
 	struct policy_diags d = {};
 	struct policy *p = NULL;
@@ -242,20 +249,20 @@ static int handle_validate(void *userdata, const struct http_request *hreq,
 	if (r < 0) {
 		if (req.uid) {
 			r = respond_review(resp, req.uid, false, NULL, 400, err, NULL);
-			admission_request_done(&req);
+			admission_request_forget(&req);
 			return r;
 		}
-		admission_request_done(&req);
+		admission_request_forget(&req);
 		return respond_json_error(resp, 400, err);
 	}
 	if (!req.object || strcmp(req.operation, "DELETE") == 0) {
 		r = respond_review(resp, req.uid, true, NULL, 200, NULL, NULL);
-		admission_request_done(&req);
+		admission_request_forget(&req);
 		return r;
 	}
 	r = policy_parse(req.object, w->cfg.pavise_namespace, req.namespace, &p, &d);
 	if (r == -ENOMEM) {
-		admission_request_done(&req);
+		admission_request_forget(&req);
 		return r;
 	}
 	if (r >= 0 && strcmp(req.operation, "UPDATE") == 0 && req.old_object &&
@@ -279,8 +286,34 @@ static int handle_validate(void *userdata, const struct http_request *hreq,
 	}
 	policy_free(p);
 	policy_diags_clear(&d);
-	admission_request_done(&req);
+	admission_request_forget(&req);
 	return r;
+}
+
+/* Requests are parsed into a per-thread arena that is dropped whole afterwards. */
+static int in_arena(struct webhook *w, const struct http_request *hreq, struct http_response *resp,
+		    int (*fn)(struct webhook *, const struct http_request *,
+			      struct http_response *))
+{
+	int r = json_arena_begin(w->cfg.body_max * 16);
+
+	if (r < 0)
+		return r;
+	r = fn(w, hreq, resp);
+	json_arena_end();
+	return r;
+}
+
+static int handle_mutate(void *userdata, const struct http_request *hreq,
+			 struct http_response *resp)
+{
+	return in_arena(userdata, hreq, resp, mutate);
+}
+
+static int handle_validate(void *userdata, const struct http_request *hreq,
+			   struct http_response *resp)
+{
+	return in_arena(userdata, hreq, resp, validate);
 }
 
 static int handle_healthz(void *userdata, const struct http_request *req,

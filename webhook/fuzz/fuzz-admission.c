@@ -61,16 +61,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			r = mutate_request(&cfg, &view, &req, "2026-01-01T00:00:00Z", &res, &err);
 			if (r == 0 && res.patch && req.object) {
-				/* The patch must apply cleanly to the object it was built for. */
+				/* Valid JSON, one element per counted operation, applying cleanly. */
 				json_t *copy = json_deep_copy(req.object);
+				json_t *patch = json_loadb(res.patch, res.patch_len, 0, NULL);
 				char *body = NULL;
 				size_t len;
 
-				if (!copy || json_patch_apply(copy, res.patch, NULL) < 0)
+				if (!copy || !patch || json_array_size(patch) != res.n_ops ||
+				    json_patch_apply(copy, patch, NULL) < 0)
 					abort();
 				json_decref(copy);
-				if (admission_response(req.uid, true, res.patch, 200, NULL, NULL,
-						       &body, &len) < 0)
+				json_decref(patch);
+				if (admission_response(req.uid, true, res.patch, res.patch_len, 200,
+						       NULL, NULL, &body, &len) < 0)
 					abort();
 				free(body);
 			}
@@ -80,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *body = NULL;
 		size_t len;
 
-		if (admission_response(req.uid, false, NULL, 400, err, NULL, &body, &len) == 0)
+		if (admission_response(req.uid, false, NULL, 0, 400, err, NULL, &body, &len) == 0)
 			free(body);
 	}
 	admission_request_done(&req);

@@ -191,8 +191,10 @@ static void review_one(struct buf *out, const json_t *policy_obj, const json_t *
 		assert_int_equal(buf_append_str(out, "    (not mutated)\n"), 0);
 	} else {
 		json_auto_t *patched = json_deep_copy(object);
+		json_auto_t *patch = json_loadb(res.patch, res.patch_len, 0, NULL);
 
-		assert_int_equal(json_patch_apply(patched, res.patch, NULL), 0);
+		assert_non_null(patch);
+		assert_int_equal(json_patch_apply(patched, patch, NULL), 0);
 		assert_int_equal(summarize(out, patched, pod), 0);
 	}
 	mutate_result_done(&res);
