@@ -72,7 +72,7 @@ FUZZ_FLAGS := -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,
 C_SOURCES := $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null)
 
 .PHONY: all deps test check check-sanitize lint fuzz fuzz-build demo bench-webhook clean \
-	tests-build print-tests
+	tests-build print-tests e2e-vm
 
 all: $(BINS)
 
@@ -139,6 +139,10 @@ test:
 
 demo: all
 	$(Q)scripts/demo
+
+# The kernel lab: a Debian kernel under qemu running runc containers (e2e/vm/README.md).
+e2e-vm: all
+	$(Q)e2e/vm/run e2e/vm/scenarios/*
 
 bench-webhook: all
 	$(Q)bench/webhook/run
