@@ -18,7 +18,8 @@ vm_die() { printf 'vm: %s\n' "$*" >&2; exit 1; }
 # way scripts/deps does (quietly, no recommends); a no-op when all are present.
 vm_need_packages() {
 	local p installed missing=()
-	installed=" $(dpkg-query -W -f='${Package}:${Status}\n' "$@" 2>/dev/null |
+	# dpkg-query fails when a package is unknown: that is the point here.
+	installed=" $({ dpkg-query -W -f='${Package}:${Status}\n' "$@" 2>/dev/null || true; } |
 		sed -n 's/:install ok installed$//p' | tr '\n' ' ') "
 	for p in "$@"; do
 		[[ $installed == *" $p "* ]] || missing+=("$p")
