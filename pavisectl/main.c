@@ -7,6 +7,7 @@
 #include "common/macro.h"
 #include "pavisectl/cmd-cert.h"
 #include "pavisectl/cmd-convert.h"
+#include "pavisectl/cmd-rules.h"
 
 #ifndef PAVISE_VERSION
 #define PAVISE_VERSION "unknown"
@@ -32,6 +33,7 @@ static const struct command commands[] = {
 	{ "cert", "generate the webhook's CA and serving certificate", cmd_cert },
 	{ "convert", "print objects from YAML files as JSON, as the API server reads them",
 	  cmd_convert },
+	{ "rules", "list the built-in rules and the enforcers that implement them", cmd_rules },
 	{ "version", "print the version", cmd_version },
 	{ "help", "show help for pavisectl or one of its commands", cmd_help },
 };
