@@ -6,8 +6,10 @@
 
 #include "common/macro.h"
 #include "pavisectl/cmd-cert.h"
+#include "pavisectl/cmd-compile.h"
 #include "pavisectl/cmd-convert.h"
 #include "pavisectl/cmd-rules.h"
+#include "pavisectl/cmd-validate.h"
 
 #ifndef PAVISE_VERSION
 #define PAVISE_VERSION "unknown"
@@ -31,6 +33,8 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "cert", "generate the webhook's CA and serving certificate", cmd_cert },
+	{ "validate", "check VarmorPolicy and VarmorClusterPolicy files", cmd_validate },
+	{ "compile", "compile policies into the ArmorProfiles node enforcers load", cmd_compile },
 	{ "convert", "print objects from YAML files as JSON, as the API server reads them",
 	  cmd_convert },
 	{ "rules", "list the built-in rules and the enforcers that implement them", cmd_rules },

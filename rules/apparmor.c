@@ -405,7 +405,8 @@ fail:
  * and the offset of its closing brace (where raw rules go).
  */
 static const char *scan_custom_profile(const char *text, size_t len, char **ret_name,
-				       size_t *ret_close)
+				       size_t *ret_close, size_t *ret_name_off,
+				       size_t *ret_name_len)
 {
 	const char *end = text + len, *line = text, *p;
 	size_t close = 0;
@@ -464,6 +465,10 @@ static const char *scan_custom_profile(const char *text, size_t len, char **ret_
 				*ret_name = strndup(w, n);
 				if (!*ret_name)
 					return "out of memory";
+				if (ret_name_off)
+					*ret_name_off = (size_t)(w - text);
+				if (ret_name_len)
+					*ret_name_len = n;
 			}
 		} else if (c == '}') {
 			if (--depth < 0) {
@@ -702,16 +707,17 @@ static void check_defense_in_depth(const struct policy *p, struct diag *dg)
 			   len > APPARMOR_PROFILE_MAX ? "too long" : "contains a NUL character");
 		return;
 	}
-	why = scan_custom_profile(custom, len, &name, &close);
+	why = scan_custom_profile(custom, len, &name, &close, NULL, NULL);
 	if (why) {
 		diag_error(dg, DID_PATH ".customProfile: %s", why);
 		return;
 	}
+	/* vArmor's own example names it after another policy: load it under the right name. */
 	if (strcmp(name, strempty(p->profile_name)) != 0)
-		diag_error(
+		diag_warning(
 			dg,
 			DID_PATH
-			".customProfile: the profile is named '%.*s' but must be named '%s' (the ArmorProfile's name) for the runtime to find it",
+			".customProfile: the profile is named '%.*s'; pavise loads it as '%s' (the ArmorProfile's name) so that the runtime finds it; references to the old name inside it are left as written",
 			(int)MIN(strlen(name), (size_t)128), name, strempty(p->profile_name));
 }
 
@@ -1287,7 +1293,7 @@ static int gen_defense_in_depth(struct gen *g, const struct policy *p)
 	const char *type = json_string_value(json_object_get(aa, "profileType")), *custom, *why;
 	_cleanup_free_ char *name = NULL;
 	struct groups gs = {};
-	size_t close, len, i;
+	size_t close, len, i, name_off = 0, name_len = 0;
 	bool any_global = false;
 	int r;
 
@@ -1298,14 +1304,18 @@ static int gen_defense_in_depth(struct gen *g, const struct policy *p)
 	len = json_string_length(custom_json);
 	if (!custom)
 		return -EINVAL;
-	why = scan_custom_profile(custom, len, &name, &close);
+	why = scan_custom_profile(custom, len, &name, &close, &name_off, &name_len);
 	if (why)
 		return -EINVAL;
 	r = build_groups(NULL, raw_list, &gs);
 	if (r < 0)
 		return r;
-	/* The custom profile up to its closing brace, as written. */
-	r = buf_append(&g->b, custom, close);
+	/* The custom profile up to its closing brace, as written, declared under the profile name. */
+	r = buf_append(&g->b, custom, name_off);
+	if (r >= 0)
+		r = buf_append_str(&g->b, p->profile_name);
+	if (r >= 0)
+		r = buf_append(&g->b, custom + name_off + name_len, close - name_off - name_len);
 	if (r >= 0 && close > 0 && custom[close - 1] != '\n')
 		r = buf_append_str(&g->b, "\n");
 	json_array_foreach(raw_list, i, v) {

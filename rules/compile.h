@@ -38,3 +38,15 @@ struct compile_disposition {
 
 /* Reads enhanceProtect.{auditViolations,allowViolations} (defaults false). */
 struct compile_disposition compile_disposition(const struct policy *p);
+
+/*
+ * Compiles a validated policy into its ArmorProfile object
+ * (crd.varmor.org/v1beta1): metadata.name = spec.profile.name = the profile
+ * name, namespace = the policy's (cluster policies: `pavise_namespace`),
+ * labels copied from the policy, spec.target, spec.profile {name, enforcer,
+ * mode enforce|complain, appArmor, bpf, seccomp} for the enforcers selected,
+ * spec.behaviorModeling and spec.updateExistingWorkloads. Returns a new
+ * reference (caller owns it).
+ */
+int compile_armor_profile(const struct policy *p, const char *pavise_namespace,
+			  json_t **ret_profile);

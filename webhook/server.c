@@ -10,6 +10,7 @@
 #include "common/json-util.h"
 #include "common/log.h"
 #include "common/prom.h"
+#include "rules/validate.h"
 #include "webhook/admission.h"
 #include "webhook/server.h"
 
@@ -260,17 +261,27 @@ static int validate(struct webhook *w, const struct http_request *hreq, struct h
 		admission_request_forget(&req);
 		return r;
 	}
-	r = policy_parse(req.object, w->cfg.pavise_namespace, req.namespace, &p, &d);
+	r = validate_policy(req.object, w->cfg.pavise_namespace, req.namespace, &p, &d);
 	if (r == -ENOMEM) {
 		admission_request_forget(&req);
 		return r;
 	}
-	if (r >= 0 && strcmp(req.operation, "UPDATE") == 0 && req.old_object &&
-	    !same_target(req.object, req.old_object)) {
-		policy_diags_error(
-			&d,
-			"spec.target: is immutable; delete and recreate the policy to change it");
-		r = -EINVAL;
+	if (r >= 0 && strcmp(req.operation, "UPDATE") == 0 && req.old_object) {
+		struct policy *old = NULL;
+
+		/* The old object only needs to parse: rules may have tightened since it was stored. */
+		if (policy_parse(req.old_object, w->cfg.pavise_namespace, req.namespace, &old,
+				 NULL) == 0)
+			r = validate_policy_update(
+				old, p, json_path_string(req.old_object, "status", "phase", NULL),
+				&d);
+		else if (!same_target(req.object, req.old_object)) {
+			policy_diags_error(
+				&d,
+				"spec.target: is immutable; delete and recreate the policy to change it");
+			r = -EINVAL;
+		}
+		policy_free(old);
 	}
 	if (r < 0) {
 		msg = policy_diags_join_errors(&d);
