@@ -24,11 +24,14 @@ CLUSTER_HOST=127.0.0.1
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# free_port: print a TCP port on 127.0.0.1 that nothing listens on now.
+# free_port [TAKEN...]: print a TCP port on 127.0.0.1 that nothing listens
+# on now and that is not one of TAKEN. The range 20000-31999 stays below
+# Linux's ephemeral ports (32768+), which outgoing connections use.
 free_port() {
 	local p
 	for _ in $(seq 1 200); do
-		p=$(( (RANDOM % 20000) + 20000 ))
+		p=$(( (RANDOM % 12000) + 20000 ))
+		[[ " $* " == *" $p "* ]] && continue
 		if ! (exec 3<>"/dev/tcp/${CLUSTER_HOST}/${p}") 2>/dev/null; then
 			echo "$p"
 			return 0
