@@ -26,7 +26,8 @@ enum rule_category {
  *       ("deny ", "audit deny ", "audit " or "")
  *   %X  the exec permission: "x" when the rule blocks, "ix" when violations are allowed
  *   @{PAVISE_DISK_DEVICES}  an AppArmor variable the node enforcer defines with the
- *       host's disk devices (from /proc/partitions) before loading the profile
+ *       host's disk devices (from /proc/partitions) as absolute /dev paths before
+ *       loading the profile: apparmor_define_disk_devices() in rules/apparmor.h
  * e.g. "%Q/proc/sys/kernel/core_pattern w,".
  */
 
