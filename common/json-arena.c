@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* A per-thread bump arena for jansson, used while one request is handled. */
 #include <assert.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +25,19 @@ struct arena {
 };
 
 static __thread struct arena arena;
+static pthread_key_t release_key;
+static pthread_once_t release_once = PTHREAD_ONCE_INIT;
+
+static void release_at_exit(void *unused)
+{
+	(void)unused;
+	json_arena_release();
+}
+
+static void make_release_key(void)
+{
+	(void)pthread_key_create(&release_key, release_at_exit);
+}
 
 static bool in_arena(const void *p)
 {
@@ -57,6 +71,11 @@ static void *arena_alloc(size_t size)
 		c->base = malloc(sz);
 		if (!c->base)
 			return NULL;
+		if (arena.n_chunks == 0) {
+			/* The kept chunk goes back when the thread ends. */
+			(void)pthread_once(&release_once, make_release_key);
+			(void)pthread_setspecific(release_key, &arena);
+		}
 		c->size = sz;
 		c->used = 0;
 		arena.n_chunks++;

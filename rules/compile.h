@@ -23,11 +23,10 @@ struct compile_disposition {
  *   int <m>_validate(const struct policy *p, struct policy_diags *d);
  *	Adds an error for every problem in the sections it owns (field path first,
  *	e.g. "spec.policy.enhanceProtect.bpfRawRules.files[2].pattern: ..."), and
- *	a warning for every built-in rule the policy names that this enforcer
- *	cannot implement when the policy selects this enforcer:
- *	"spec.policy.enhanceProtect.hardeningRules[0]: built-in rule
- *	\"disallow-create-user-ns\" is not implemented by the AppArmor enforcer;
- *	it is ignored there". Returns -EINVAL when it added an error.
+ *	warnings for what it accepts but cannot honour. Built-in rules that none of
+ *	the selected enforcers implements are reported once by rules/validate.c,
+ *	which drops a generator's own per-enforcer "is not implemented by the"
+ *	warnings. Returns -EINVAL when it added an error.
  *
  *   apparmor: int apparmor_compile(const struct policy *p, char **ret_profile);
  *   seccomp:  int seccomp_compile(const struct policy *p, char **ret_json);
