@@ -150,7 +150,7 @@ bench-webhook: all
 clean:
 	rm -rf $(OUTPUT)
 
--include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
+-include $(shell find $(OUTPUT) -path '*/obj/*' -name '*.d' -type f 2>/dev/null)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
