@@ -72,7 +72,7 @@ FUZZ_FLAGS := -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,
 C_SOURCES := $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null)
 
 .PHONY: all deps test check check-sanitize lint fuzz fuzz-build demo bench-webhook clean \
-	tests-build print-tests e2e-vm
+	tests-build print-tests e2e-vm bench-compiler
 
 all: $(BINS)
 
@@ -146,6 +146,9 @@ e2e-vm: all
 
 bench-webhook: all
 	$(Q)bench/webhook/run
+
+bench-compiler: all
+	$(Q)bench/compiler/run
 
 clean:
 	rm -rf $(OUTPUT)

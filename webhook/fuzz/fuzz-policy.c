@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-/* libFuzzer target: policy files (YAML or JSON) through the loader into the policy parser. */
+/* libFuzzer target: policy files (YAML or JSON) through the loader, the full validator and the compiler. */
 #include <stdint.h>
 #include <string.h>
 
 #include "common/policy.h"
 #include "common/yaml.h"
+#include "rules/compile.h"
+#include "rules/validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,12 +23,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct policy_diags d = {};
 		struct policy *p = NULL;
 
-		if (policy_parse(o, "pavise-system", "default", &p, &d) == 0) {
+		if (validate_policy(o, "pavise-system", "default", &p, &d) == 0) {
 			char buf[64];
+			json_t *ap = NULL;
 
 			if (!p->profile_name ||
 			    !policy_enforcers_to_string(p->enforcers, buf, sizeof(buf)))
 				abort();
+			/* A policy that validated must compile (BehaviorModel profiles excepted). */
+			if (compile_armor_profile(p, "pavise-system", &ap) == 0)
+				json_decref(ap);
 			policy_free(p);
 		} else {
 			free(policy_diags_join_errors(&d));
