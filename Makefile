@@ -47,10 +47,11 @@ ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(HARDEN) $(SAN_FLAGS) 
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_FLAGS) $(LDFLAGS)
 
 
-PROGRAMS := webhook pavisectl
-LIB_DIRS := common certs rules webhook pavisectl
+PROGRAMS := webhook pavisectl enforcer
+LIB_DIRS := common certs rules webhook pavisectl enforcer
 BIN_webhook := pavise-webhook
 BIN_pavisectl := pavisectl
+BIN_enforcer := pavise-enforcer
 
 LIB_SRC := $(filter-out %/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LIB_SRC))
