@@ -18,7 +18,8 @@ struct chunk {
 };
 
 struct arena {
-	bool active;
+	bool active; /* a scope is open: frees of arena memory are no-ops */
+	bool allocate; /* new jansson allocations come from the arena */
 	size_t max, total;
 	struct chunk chunks[CHUNKS_MAX];
 	unsigned n_chunks; /* chunks[0] is kept between scopes */
@@ -55,7 +56,7 @@ static void *arena_alloc(size_t size)
 	struct chunk *c;
 	size_t need = (size + 15) & ~(size_t)15;
 
-	if (!arena.active)
+	if (!arena.allocate)
 		return malloc(size);
 	if (need < size || arena.total + need > arena.max)
 		return NULL;
@@ -107,9 +108,15 @@ int json_arena_begin(size_t max)
 	if (arena.active)
 		return -EBUSY;
 	arena.active = true;
+	arena.allocate = true;
 	arena.max = max;
 	arena.total = 0;
 	return 0;
+}
+
+void json_arena_pause(void)
+{
+	arena.allocate = false;
 }
 
 void json_arena_end(void)
@@ -123,6 +130,7 @@ void json_arena_end(void)
 		arena.chunks[0].used = 0;
 	arena.total = 0;
 	arena.active = false;
+	arena.allocate = false;
 }
 
 void json_arena_release(void)

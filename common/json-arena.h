@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * A per-thread bump arena for jansson, used while one request is handled:
- * parsing allocates from it and the whole tree is dropped at once at the end
- * instead of being freed node by node. Outside an arena scope jansson uses
+ * A per-thread bump arena for jansson, used while one request is parsed:
+ * the parsed tree comes from it and is dropped at once at the end of the
+ * request instead of being freed node by node. Outside an arena scope jansson uses
  * malloc/free as usual.
  */
 #pragma once
@@ -18,6 +18,13 @@ void json_arena_install(void);
  * (jansson then reports out-of-memory for that document). Scopes do not nest.
  */
 int json_arena_begin(size_t max) _warn_unused_result_;
+/*
+ * Stops allocating from the arena but keeps what it holds alive until
+ * json_arena_end(): call it right after parsing, so that anything jansson
+ * allocates later (json_dumps() results freed with free(), say) is ordinary
+ * heap memory.
+ */
+void json_arena_pause(void);
 /*
  * Ends the scope: every jansson value allocated in it is gone, whatever its
  * reference count. The caller must hold no reference into it any more.

@@ -163,6 +163,7 @@ static int mutate(struct webhook *w, const struct http_request *hreq, struct htt
 	int r;
 
 	r = admission_parse(hreq->body, hreq->body_len, &req, &err);
+	json_arena_pause(); /* only the request tree lives in the arena */
 	if (r < 0) {
 		prom_inc(&w->mutate_results[RESULT_INVALID], 1);
 		log_warning("admission: invalid review from %s: %s", hreq->remote_addr, err);
@@ -247,6 +248,7 @@ static int validate(struct webhook *w, const struct http_request *hreq, struct h
 	int r;
 
 	r = admission_parse(hreq->body, hreq->body_len, &req, &err);
+	json_arena_pause(); /* only the request tree lives in the arena */
 	if (r < 0) {
 		if (req.uid) {
 			r = respond_review(resp, req.uid, false, NULL, 400, err, NULL);

@@ -456,7 +456,9 @@ static void test_validate(void **state)
 	json_auto_t *good = testlib_json(
 		"{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'v1','kind':{'group':'crd.varmor.org','version':'v1beta1','kind':'VarmorPolicy'},"
 		"'operation':'CREATE','namespace':'demo','object':{'apiVersion':'crd.varmor.org/v1beta1','kind':'VarmorPolicy','metadata':{'name':'x','namespace':'demo'},"
-		"'spec':{'target':{'kind':'Deployment','name':'web'},'policy':{'enforcer':'BPF','mode':'AlwaysAllow'}}}}}");
+		"'spec':{'target':{'kind':'Deployment','name':'web'},'policy':{'enforcer':'AppArmorBPFSeccomp','mode':'EnhanceProtect',"
+		"'enhanceProtect':{'hardeningRules':['disallow-umount'],'vulMitigationRules':['dirty-pipe-mitigation'],"
+		"'syscallRawRules':[{'names':['ptrace'],'action':'SCMP_ACT_ERRNO'}]}}}}}}");
 	json_auto_t *bad = testlib_json(
 		"{'apiVersion':'admission.k8s.io/v1','kind':'AdmissionReview','request':{'uid':'v2','kind':{'group':'crd.varmor.org','version':'v1beta1','kind':'VarmorPolicy'},"
 		"'operation':'CREATE','namespace':'demo','object':{'apiVersion':'crd.varmor.org/v1beta1','kind':'VarmorPolicy','metadata':{'name':'x','namespace':'demo'},"
