@@ -73,7 +73,7 @@ FUZZ_FLAGS := -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,
 C_SOURCES := $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null)
 
 .PHONY: all deps test check check-sanitize lint fuzz fuzz-build demo bench-webhook clean \
-	tests-build print-tests e2e-vm bench-compiler
+	tests-build print-tests e2e-vm e2e-cluster bench-compiler
 
 all: $(BINS)
 
@@ -144,6 +144,11 @@ demo: all
 # The kernel lab: a Debian kernel under qemu running runc containers (e2e/vm/README.md).
 e2e-vm: all
 	$(Q)e2e/vm/run e2e/vm/scenarios/*
+
+# The local control plane (e2e/cluster/README.md): the webhook against a real API server.
+e2e-cluster: all
+	$(Q)e2e/cluster/build >/dev/null
+	$(Q)PAVISE_CLUSTER_DIR=$${PAVISE_CLUSTER_DIR:-/tmp/pavise-cluster-e2e} e2e/cluster/webhook-e2e
 
 bench-webhook: all
 	$(Q)bench/webhook/run
