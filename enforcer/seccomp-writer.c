@@ -22,6 +22,25 @@ static int target_path(const struct seccomp_writer *w, const char *name, char *b
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+/* What seccomp_profile_load()'s errors mean for whoever reads the status. */
+static const char *load_error_reason(int r)
+{
+	switch (r) {
+	case -EBADMSG:
+		return "not JSON, or a field of the wrong type";
+	case -EINVAL:
+		return "invalid content (an unknown syscall, action, operator, architecture or flag, "
+		       "or two actions for one syscall)";
+	case -EOPNOTSUPP:
+		return "SCMP_ACT_NOTIFY and listenerPath are not supported";
+	case -EFBIG:
+	case -E2BIG:
+		return "too large (bytes, rules or filter instructions)";
+	default:
+		return NULL;
+	}
+}
+
 static const char *sc_content(const struct armor_profile *p)
 {
 	return p->seccomp;
@@ -35,6 +54,12 @@ static int sc_apply(struct backend *b, const struct armor_profile *p, char **ret
 	int r;
 
 	r = seccomp_profile_load(p->seccomp, &ctx);
+	if (r < 0 && load_error_reason(r)) {
+		if (asprintf(reterr_msg, "seccomp: profile refused by libseccomp: %s",
+			     load_error_reason(r)) < 0)
+			*reterr_msg = NULL;
+		return r;
+	}
 	if (r < 0)
 		return set_msg(reterr_msg, "seccomp: profile refused by libseccomp", r);
 	seccomp_release(ctx);
