@@ -195,20 +195,141 @@ static int profile_path(const struct apparmor_loader *l, const char *name, char 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* The text must declare the profile it is named after, so it cannot replace another one. */
-static bool declares_profile(const char *text, const char *name)
+static bool starts_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	return strncmp(s, word, n) == 0 && (s[n] == ' ' || s[n] == '\t');
+}
+
+static const char *skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+static bool is_name_end(char c)
+{
+	return c == ' ' || c == '\t' || c == '{' || c == '\n' || c == '\r';
+}
+
+/* A top-level include may only bring in tunables (variables), never profiles. */
+static bool include_is_tunables(const char *s)
+{
+	s = skip_blanks(s + (*s == '#' ? 8 : 7));
+	if (strncmp(s, "if exists", 9) == 0)
+		s = skip_blanks(s + 9);
+	return strncmp(s, "<tunables/", 10) == 0;
+}
+
+int apparmor_loader_check_text(const char *text, const char *name, const char **reterr_reason,
+			       unsigned *reterr_line)
 {
 	size_t n = strlen(name);
+	unsigned line = 1, ours = 0;
+	long depth = 0, parens = 0;
+	bool in_stmt = false, stmt_ours = false, in_quote = false;
+	const char *reason = NULL;
 
-	for (const char *s = strstr(text, "profile "); s; s = strstr(s + 1, "profile ")) {
-		const char *t = s + 8;
-
-		if (s != text && s[-1] != '\n' && s[-1] != ' ' && s[-1] != '\t')
+	for (const char *c = text; *c && !reason; c++) {
+		if (in_quote) {
+			if (*c == '\\' && c[1])
+				c++;
+			else if (*c == '"')
+				in_quote = false;
+			else if (*c == '\n')
+				line++;
 			continue;
-		if (strncmp(t, name, n) == 0 && (t[n] == ' ' || t[n] == '{' || t[n] == '\t'))
-			return true;
+		}
+		if (*c == '\n') {
+			line++;
+			/* top-level statements without a comma (variables, includes) end here */
+			if (depth == 0 && !stmt_ours)
+				in_stmt = false;
+			continue;
+		}
+		if (*c == ' ' || *c == '\t' || *c == '\r')
+			continue;
+		if (depth == 0 && !in_stmt) {
+			in_stmt = true;
+			stmt_ours = false;
+			if (strncmp(c, "#include", 8) == 0 || starts_word(c, "include")) {
+				if (!include_is_tunables(c))
+					reason =
+						"only <tunables/...> may be included outside the profile";
+				c = strchrnul(c, '\n') - 1;
+				continue;
+			}
+			if (*c == '#') {
+				in_stmt = false;
+				c = strchrnul(c, '\n') - 1;
+				continue;
+			}
+			if (starts_word(c, "profile") &&
+			    strncmp(skip_blanks(c + 8), name, n) == 0 &&
+			    is_name_end(skip_blanks(c + 8)[n])) {
+				stmt_ours = true;
+				ours++;
+			} else if (strncmp(c, "@{", 2) == 0) {
+				/* a variable: its value may hold {a,b} alternations */
+				c = strchrnul(c, '\n') - 1;
+				continue;
+			} else if (!starts_word(c, "abi")) {
+				reason =
+					"only abi, variables, tunables and 'profile <name>' may appear "
+					"outside the profile";
+				continue;
+			}
+		}
+		switch (*c) {
+		case '"':
+			in_quote = true;
+			break;
+		case '#':
+			/* a comment, except the include directive inside a profile */
+			if (strncmp(c, "#include", 8) != 0)
+				c = strchrnul(c, '\n') - 1;
+			break;
+		case '{':
+			if (depth == 0 && !stmt_ours)
+				reason =
+					"a block outside 'profile <name>' would define another profile";
+			depth++;
+			break;
+		case '}':
+			if (--depth < 0)
+				reason = "unbalanced '}'";
+			if (depth == 0)
+				in_stmt = stmt_ours = false;
+			break;
+		case '(':
+			parens++;
+			break;
+		case ')':
+			parens--;
+			break;
+		case ',':
+			/* flags=(a,b) in the profile header does not end it */
+			if (depth == 0 && parens <= 0)
+				in_stmt = stmt_ours = false;
+			break;
+		default:
+			break;
+		}
 	}
-	return false;
+	if (!reason && (depth != 0 || parens != 0 || in_quote))
+		reason = "unbalanced braces, parentheses or quotes";
+	if (!reason && ours == 0)
+		reason = "the text does not declare 'profile <name>'";
+	if (reason) {
+		if (reterr_reason)
+			*reterr_reason = reason;
+		if (reterr_line)
+			*reterr_line = line;
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int set_msg(char **reterr_msg, const char *what, const char *detail)
@@ -254,14 +375,18 @@ static int aa_apply(struct backend *b, const struct armor_profile *p, char **ret
 	_cleanup_free_ char *partitions = NULL, *text = NULL;
 	_cleanup_strv_free_ char **disks = NULL;
 	size_t n_disks = 0;
+	const char *reason = NULL;
+	unsigned line = 0;
 	char path[4096];
 	char *argv[8];
 	int r, i = 0;
 
-	if (!declares_profile(p->apparmor, p->name))
-		return set_msg(reterr_msg, "appArmor: the text does not declare 'profile <name>'",
-			       NULL),
-		       -EINVAL;
+	r = apparmor_loader_check_text(p->apparmor, p->name, &reason, &line);
+	if (r < 0) {
+		if (asprintf(reterr_msg, "appArmor: line %u: %s", line, reason) < 0)
+			*reterr_msg = NULL;
+		return r;
+	}
 	r = read_full_file(l->partitions, APPARMOR_PARTITIONS_MAX, &partitions, NULL);
 	if (r < 0 && r != -ENOENT)
 		return set_msg(reterr_msg, "cannot read the partition list", strerror(-r)), r;

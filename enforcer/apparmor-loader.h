@@ -33,6 +33,17 @@ void apparmor_loader_init(struct apparmor_loader *l, const char *parser, const c
 int apparmor_loader_disks(const char *partitions, char ***ret, size_t *ret_n) _warn_unused_result_;
 
 /*
+ * Checks that a profile text only loads the profile `name`: outside it only
+ * abi, variable definitions, comments and #include <tunables/...> may
+ * appear; every top-level block must be "profile <name> ... {" (child
+ * profiles and hats inside it are fine); braces and quotes balance. Without
+ * this an ArmorProfile could replace any profile on the node. On -EINVAL
+ * *reterr_reason (static) and *reterr_line (1-based) say why; both may be NULL.
+ */
+int apparmor_loader_check_text(const char *text, const char *name, const char **reterr_reason,
+			       unsigned *reterr_line);
+
+/*
  * Runs argv (argv[0] searched in PATH) with stdin and stdout on /dev/null,
  * capturing up to APPARMOR_PARSER_STDERR_MAX bytes of stderr into *ret_stderr
  * (always set on return >= -ETIMEDOUT paths; caller frees). Returns 0 when it

@@ -216,9 +216,49 @@ static void test_foreign_profile_refused(void **state)
 	json_decref(j);
 	assert_int_equal(profile_set_add(&want, p, "test"), 0);
 	assert_int_equal(profile_store_sync(f->store, &want, false), 0);
-	expect(f, "evil", APPLY_FAILED, "does not declare");
+	expect(f, "evil", APPLY_FAILED, "appArmor: line 1: ");
 	assert_null(fixture_read(f->dir, "args.log"));
 	sync_none(f);
+}
+
+static void expect_text(const char *text, bool ok, const char *needle)
+{
+	const char *reason = NULL;
+	unsigned line = 0;
+	int r = apparmor_loader_check_text(text, "web", &reason, &line);
+
+	if (ok && r < 0)
+		fail_msg("refused at line %u: %s:\n%s", line, reason, text);
+	if (!ok && (r != -EINVAL || !strstr(reason, needle)))
+		fail_msg("r=%d reason '%s', want '%s':\n%s", r, strna(reason), needle, text);
+}
+
+static void test_check_text(void **state)
+{
+	(void)state;
+	/* what pavisectl compiles, with children and hats inside */
+	expect_text(
+		"abi <abi/3.0>,\n#include <tunables/global>\n@{X}=/a /b\n\n"
+		"# a comment with { and \"\nprofile web flags=(attach_disconnected,mediate_deleted) {\n"
+		"  #include <abstractions/base>\n  deny /etc/** wl,\n"
+		"  /bin/sh cx -> child_0,\n  profile child_0 {\n    /bin/sh rix,\n  }\n"
+		"  ^hat {\n  }\n  owner \"/tmp/{a,b}\" r, # trailing }\n}\n",
+		true, NULL);
+	expect_text("profile web\n{\n  file,\n}\n", true, NULL);
+	expect_text("include if exists <tunables/global>\nprofile web {}\n", true, NULL);
+	/* a second profile, by keyword or by attachment path */
+	expect_text("profile web {\n}\nprofile sshd {\n}\n", false, "outside the profile");
+	expect_text("profile web {\n}\n/usr/sbin/sshd {\n}\n", false, "outside the profile");
+	expect_text("profile web {}\nprofile webx {}\n", false, "outside the profile");
+	expect_text("profile sshd {\n}\n", false, "outside the profile");
+	expect_text("#include <tunables/global>\n", false, "does not declare");
+	/* includes that bring profiles, aliases, hats at the top */
+	expect_text("#include <usr.sbin.sshd>\nprofile web {}\n", false, "tunables");
+	expect_text("include \"/etc/apparmor.d/x\"\nprofile web {}\n", false, "tunables");
+	expect_text("alias /usr/ -> /mnt/usr/,\nprofile web {}\n", false, "outside the profile");
+	expect_text("profile web {\n}\n}\n", false, "outside the profile");
+	expect_text("profile web {\n  file,\n", false, "unbalanced");
+	expect_text("profile web {\n  \"/x r,\n}\n", false, "unbalanced");
 }
 
 static void test_disks(void **state)
@@ -266,6 +306,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parser_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_parser, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_profile_refused, setup, teardown),
+		cmocka_unit_test(test_check_text),
 		cmocka_unit_test(test_disks),
 		cmocka_unit_test(test_run_direct),
 	};
