@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* pavise-enforcer: applies the ArmorProfiles of a directory to this node (AppArmor, seccomp; BPF next). */
+#include <dirent.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -229,6 +230,46 @@ static int sync_dir(const struct args *a, struct profile_store *store, bool retr
 	return r;
 }
 
+/*
+ * Profiles this enforcer loaded before a restart whose ArmorProfile is gone
+ * now: still in <state-dir>/apparmor.d, unknown to the store after the
+ * first scan. They are unloaded and removed, as a delete would have done.
+ */
+static void prune_stale_apparmor(struct backend *b, struct profile_store *store, const char *dir)
+{
+	DIR *d;
+
+	if (!b->available)
+		return;
+	d = opendir(dir);
+	if (!d)
+		return;
+	for (;;) {
+		struct dirent *de = readdir(d);
+		_cleanup_free_ char *msg = NULL;
+		enum apply_state st;
+		int r;
+
+		if (!de)
+			break;
+		/* leftovers of interrupted atomic writes start with '.', like "." and ".." */
+		if (de->d_name[0] == '.' || !profile_name_is_valid(de->d_name))
+			continue;
+		if (profile_store_get(store, de->d_name, PART_APPARMOR, &st, NULL, 0) == 0 &&
+		    st != APPLY_NONE)
+			continue;
+		r = b->remove(b, de->d_name, &msg);
+		if (r < 0)
+			log_warning_errno(
+				r, "apparmor: unloading stale profile '%s' failed: %s, ignoring",
+				de->d_name, msg ? msg : strerror(-r));
+		else
+			log_info("apparmor: stale profile '%s' unloaded (its ArmorProfile is gone)",
+				 de->d_name);
+	}
+	closedir(d);
+}
+
 static void log_caps(const struct caps *c)
 {
 	char desc[128];
@@ -334,6 +375,7 @@ static int run(const struct args *a)
 		rewatch_at = mono_usec() + REWATCH_USEC;
 	}
 	(void)sync_dir(a, store, false);
+	prune_stale_apparmor(&b_aa, store, aa_dir);
 	log_info("profiles: initial scan of '%s' applied; ready", a->profile_dir);
 
 	for (;;) {

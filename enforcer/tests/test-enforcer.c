@@ -144,6 +144,10 @@ static int setup(void **state)
 		return -1;
 	if (write_file_atomic(E.parser, FAKE_PARSER, strlen(FAKE_PARSER), 0755) < 0)
 		return -1;
+	/* left by an earlier run whose ArmorProfile was deleted while it was down */
+	snprintf(line, sizeof(line), "%s/apparmor.d", E.state);
+	if (mkdir_p(line, 0755) < 0 || fixture_write(line, "stale", "profile stale {}\n") < 0)
+		return -1;
 	{
 		_cleanup_free_ char *aa = fixture_apparmor("initial", NULL);
 		_cleanup_free_ char *doc =
@@ -218,6 +222,16 @@ static void test_ready_and_initial(void **state)
 	free(body);
 	body = fixture_read(E.state, "apparmor.d/initial");
 	assert_non_null(strstr(body, "@{PAVISE_DISK_DEVICES}=/dev/vda\n"));
+	free(body);
+	/* the stale profile was unloaded and removed, the known one kept */
+	assert_null(fixture_read(E.state, "apparmor.d/stale"));
+	body = fixture_read(E.dir, "args.log");
+	{
+		char want[1024];
+
+		snprintf(want, sizeof(want), "-R %s/apparmor.d/stale\n", E.state);
+		assert_non_null(strstr(body, want));
+	}
 	(void)msg;
 }
 
