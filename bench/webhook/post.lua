@@ -21,9 +21,12 @@ function request()
 	return wrk.format(nil, nil, nil, bodies[idx])
 end
 
+-- A paced connection waits a random time, uniform in [0, 2 * PAUSE_MS], between
+-- requests: arrivals spread out instead of all connections firing together.
 if pause > 0 then
+	math.randomseed(os.time())
 	function delay()
-		return pause
+		return math.random() * 2 * pause
 	end
 end
 
