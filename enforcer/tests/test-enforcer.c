@@ -385,12 +385,83 @@ static void test_sighup_and_sigterm(void **state)
 	}
 }
 
+static void test_tls(void **state)
+{
+	char bin[512], certs[600], crt[700], key[700], ca[700], p2[600], log[600], line[1024],
+		url[128];
+	char *gen[] = { bin,   (char *)"cert",	(char *)"generate",  (char *)"--out-dir",
+			certs, (char *)"--san", (char *)"127.0.0.1", NULL };
+	char *half[] = { bin, (char *)"--profile-dir", p2, (char *)"--tls-cert", crt, NULL };
+	struct buf b;
+	long code = 0;
+	CURL *c;
+	pid_t pid;
+	const char *p;
+
+	(void)state;
+	snprintf(certs, sizeof(certs), "%s/certs", E.dir);
+	snprintf(crt, sizeof(crt), "%s/tls.crt", certs);
+	snprintf(key, sizeof(key), "%s/tls.key", certs);
+	snprintf(ca, sizeof(ca), "%s/ca.crt", certs);
+	snprintf(p2, sizeof(p2), "%s/p2", E.dir);
+	snprintf(log, sizeof(log), "%s/tls.log", E.dir);
+	snprintf(bin, sizeof(bin), "%s/bin/pavisectl", testlib_output_dir());
+	assert_int_equal(testlib_run(gen, NULL), 0);
+
+	snprintf(bin, sizeof(bin), "%s/bin/pavise-enforcer", testlib_output_dir());
+	/* a certificate without its key is a usage error */
+	assert_int_equal(testlib_run(half, NULL), 2);
+	{
+		char *argv[] = { bin,
+				 (char *)"--profile-dir",
+				 p2,
+				 (char *)"--state-dir",
+				 p2,
+				 (char *)"--seccomp-dir",
+				 p2,
+				 (char *)"--host-root",
+				 E.root,
+				 (char *)"--apparmor-parser",
+				 E.parser,
+				 (char *)"--listen",
+				 (char *)"127.0.0.1:0",
+				 (char *)"--tls-cert",
+				 crt,
+				 (char *)"--tls-key",
+				 key,
+				 NULL };
+
+		pid = testlib_spawn(argv, log);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(testlib_wait_for(log, "(https)", 10000, line, sizeof(line)), 0);
+	p = strstr(line, "listening on port ") + strlen("listening on port ");
+	snprintf(url, sizeof(url), "https://127.0.0.1:%.*s/readyz", (int)strspn(p, "0123456789"),
+		 p);
+	assert_int_equal(testlib_wait_for(log, "initial scan", 10000, NULL, 0), 0);
+	c = curl_easy_init();
+	buf_init(&b, 4096);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	assert_int_equal(code, 200);
+	assert_string_equal(b.data, "ok\n");
+	buf_free(&b);
+	assert_int_equal(testlib_stop(pid, SIGTERM, 5000), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ready_and_initial),
 		cmocka_unit_test(test_files_come_and_go),
 		cmocka_unit_test(test_sighup_and_sigterm),
+		cmocka_unit_test(test_tls),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
