@@ -148,6 +148,7 @@ e2e-vm: all
 # The local control plane (e2e/cluster/README.md): the webhook against a real API server.
 e2e-cluster: all
 	$(Q)e2e/cluster/build >/dev/null
+	$(Q)PAVISE_CLUSTER_DIR=$${PAVISE_CLUSTER_DIR:-/tmp/pavise-cluster-e2e} e2e/cluster/manifests-test
 	$(Q)PAVISE_CLUSTER_DIR=$${PAVISE_CLUSTER_DIR:-/tmp/pavise-cluster-e2e} e2e/cluster/webhook-e2e
 
 bench-webhook: all
