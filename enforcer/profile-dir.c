@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -103,6 +104,7 @@ int profile_dir_scan(const char *dir, struct profile_set *want)
 {
 	_cleanup_strv_free_ char **names = NULL;
 	size_t n = 0;
+	uint64_t total = 0;
 	bool too_many = false;
 	DIR *d;
 	int r = 0;
@@ -133,6 +135,12 @@ int profile_dir_scan(const char *dir, struct profile_set *want)
 			too_many = true;
 			continue;
 		}
+		/* each file is capped by YAML_INPUT_MAX when read; this caps them all */
+		total += (uint64_t)st.st_size;
+		if (total > PROFILE_DIR_BYTES_MAX) {
+			too_many = true;
+			continue;
+		}
 		names[n] = strdup(de->d_name);
 		if (!names[n]) {
 			r = -ENOMEM;
@@ -154,8 +162,8 @@ int profile_dir_scan(const char *dir, struct profile_set *want)
 	if (r >= 0 && too_many) {
 		char m[128];
 
-		snprintf(m, sizeof(m), "more than %u files; the rest are ignored",
-			 PROFILE_DIR_FILES_MAX);
+		snprintf(m, sizeof(m), "more than %u files or %u bytes; the rest are ignored",
+			 PROFILE_DIR_FILES_MAX, PROFILE_DIR_BYTES_MAX);
 		r = profile_set_refuse(want, dir, NULL, m);
 	}
 	/* -E2BIG: the store is full; what was read so far stays, the rest is dropped */

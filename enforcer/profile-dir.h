@@ -9,6 +9,7 @@
 
 #define PROFILE_DIR_FILES_MAX	   1024U /* files considered in one scan; more are refused */
 #define PROFILE_DIR_DOCS_MAX	   256U /* documents (or List items) in one file */
+#define PROFILE_DIR_BYTES_MAX	   (64U * 1024 * 1024) /* all files of one scan together */
 #define PROFILE_DIR_DEBOUNCE_USEC  (50U * 1000) /* quiet time after an event before a rescan */
 #define PROFILE_DIR_DELAY_MAX_USEC (500U * 1000) /* a steady stream of events waits no longer */
 

@@ -209,13 +209,33 @@ static void test_too_many_docs(void **state)
 	fixture_rm_rf(dir);
 }
 
+static void test_too_many_files(void **state)
+{
+	_cleanup_free_ char *dir = testlib_tmpdir();
+	struct profile_set s = {};
+
+	(void)state;
+	for (unsigned i = 0; i < PROFILE_DIR_FILES_MAX + 6; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%04u.yaml", i);
+		assert_int_equal(fixture_write(dir, name, "# empty\n"), 0);
+	}
+	assert_int_equal(profile_dir_scan(dir, &s), 0);
+	assert_int_equal(s.n_items, 0);
+	assert_int_equal(s.n_refused, 1);
+	assert_non_null(strstr(s.refused[0].message, "the rest are ignored"));
+	profile_set_done(&s);
+	fixture_rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),	      cmocka_unit_test(test_bpf_and_defaults),
 		cmocka_unit_test(test_names),	      cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_oversized),     cmocka_unit_test(test_scan),
-		cmocka_unit_test(test_too_many_docs),
+		cmocka_unit_test(test_too_many_docs), cmocka_unit_test(test_too_many_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
