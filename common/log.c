@@ -64,6 +64,20 @@ int log_format_from_string(const char *s, enum log_format *ret_format)
 	return 0;
 }
 
+int log_apply_option(const char *option, const char *value)
+{
+	enum log_level l;
+	enum log_format f;
+
+	if (strcmp(option, "log-level") == 0 && log_level_from_string(value, &l) == 0)
+		log_set_level(l);
+	else if (strcmp(option, "log-format") == 0 && log_format_from_string(value, &f) == 0)
+		log_set_format(f);
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /* Appends `s` to buf as the inside of a JSON string. Returns the new length. */
 static size_t json_escape_into(char *buf, size_t len, size_t max, const char *s)
 {

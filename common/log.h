@@ -27,6 +27,11 @@ void log_set_fd(int fd);
 int log_level_from_string(const char *s, enum log_level *ret_level);
 /* Parses "text|json". */
 int log_format_from_string(const char *s, enum log_format *ret_format);
+/*
+ * Applies a program's --log-level or --log-format option value; -EINVAL (and
+ * nothing changed) for anything else. The caller reports the error.
+ */
+int log_apply_option(const char *option, const char *value);
 
 /*
  * Emits one record. `error` is a negative errno (or 0): when non-zero, errno is

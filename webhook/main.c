@@ -205,27 +205,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 					-EINVAL, "args: --timeout: '%s' is not 1..3600", optarg);
 			a->cfg.timeout_sec = (unsigned)v;
 			break;
-		case ARG_LOG_LEVEL: {
-			enum log_level l;
-
-			if (log_level_from_string(optarg, &l) < 0)
+		case ARG_LOG_LEVEL:
+		case ARG_LOG_FORMAT:
+			if (log_apply_option(c == ARG_LOG_LEVEL ? "log-level" : "log-format",
+					     optarg) < 0)
 				return log_error_errno(
-					-EINVAL,
-					"args: --log-level: '%s' is not error, warning, info or debug",
-					optarg);
-			log_set_level(l);
+					-EINVAL, "args: --%s: '%s' is not %s",
+					c == ARG_LOG_LEVEL ? "log-level" : "log-format", optarg,
+					c == ARG_LOG_LEVEL ? "error, warning, info or debug" :
+							     "text or json");
 			break;
-		}
-		case ARG_LOG_FORMAT: {
-			enum log_format f;
-
-			if (log_format_from_string(optarg, &f) < 0)
-				return log_error_errno(
-					-EINVAL, "args: --log-format: '%s' is not text or json",
-					optarg);
-			log_set_format(f);
-			break;
-		}
 		case ARG_VERSION:
 			printf("pavise-webhook %s\n", PAVISE_VERSION);
 			return 0;
