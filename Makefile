@@ -47,11 +47,12 @@ ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(HARDEN) $(SAN_FLAGS) 
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN_FLAGS) $(LDFLAGS)
 
 
-PROGRAMS := webhook pavisectl enforcer
+PROGRAMS := webhook pavisectl enforcer oci-hook
 LIB_DIRS := common certs rules webhook pavisectl enforcer
 BIN_webhook := pavise-webhook
 BIN_pavisectl := pavisectl
 BIN_enforcer := pavise-enforcer
+BIN_oci-hook := pavise-oci-hook
 
 LIB_SRC := $(filter-out %/main.c,$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LIB_SRC))
@@ -73,7 +74,7 @@ FUZZ_FLAGS := -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,
 C_SOURCES := $(shell git ls-files -co --exclude-standard '*.c' '*.h' 2>/dev/null)
 
 .PHONY: all deps test check check-sanitize lint fuzz fuzz-build demo bench-webhook clean \
-	tests-build print-tests e2e-vm e2e-cluster bench-compiler
+	tests-build print-tests e2e-vm e2e-cluster bench-compiler bench-enforcer
 
 all: $(BINS)
 
@@ -156,6 +157,10 @@ bench-webhook: all
 
 bench-compiler: all
 	$(Q)bench/compiler/run
+
+# The enforcer's cost, inside one boot of the kernel lab (bench/enforcer/README.md).
+bench-enforcer: all
+	$(Q)bench/enforcer/run
 
 clean:
 	rm -rf $(OUTPUT)
