@@ -438,6 +438,240 @@ static int emit_security_context(struct patch_writer *w, const char *base, size_
 	return 0;
 }
 
+/* Pod scheduling: required node affinity and the readiness gate (mutate_config). */
+struct pod_scheduling {
+	const char *labels[3]; /* node label keys to require, NULL-terminated */
+	bool gate; /* add SCHEDULING_GATE and LABEL_WAITING_FOR */
+	bool affinity;
+};
+
+static bool policy_is_ready(const struct policy *p)
+{
+	return json_is_true(json_path(p->object, "status", "ready", NULL));
+}
+
+static bool term_has_expression(const json_t *term, const char *key)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(term, "matchExpressions"), i, e) {
+		const json_t *values = json_object_get(e, "values");
+
+		const char *k = json_string_value(json_object_get(e, "key"));
+
+		if (k && strcmp(k, key) == 0 && json_is_string(json_object_get(e, "operator")) &&
+		    strcmp(json_string_value(json_object_get(e, "operator")), "In") == 0 &&
+		    json_array_size(values) == 1 && json_is_string(json_array_get(values, 0)) &&
+		    strcmp(json_string_value(json_array_get(values, 0)), "true") == 0)
+			return true;
+	}
+	return false;
+}
+
+static int plan_scheduling(const struct mutate_config *cfg, const struct policy *p,
+			   const struct admission_request *req, const json_t *spec,
+			   struct pod_scheduling *ret, const char **reterr_msg)
+{
+	static const struct {
+		unsigned bit;
+		const char *label;
+	} needs[] = {
+		{ ENFORCER_APPARMOR, NODE_LABEL_PREFIX "apparmor" },
+		{ ENFORCER_BPF, NODE_LABEL_PREFIX "bpf" },
+		{ ENFORCER_SECCOMP, NODE_LABEL_PREFIX "seccomp" },
+	};
+	const json_t *gates = json_object_get(spec, "schedulingGates");
+	const json_t *g;
+	size_t i, n = 0;
+
+	*ret = (struct pod_scheduling){};
+	if (!req->operation || strcmp(req->operation, "CREATE") != 0 ||
+	    json_string_value(json_object_get(spec, "nodeName")))
+		return 0;
+	if (gates && !json_is_null(gates) && !json_is_array(gates)) {
+		*reterr_msg = "spec.schedulingGates: must be a list";
+		return -EBADMSG;
+	}
+	if (cfg->node_affinity) {
+		for (i = 0; i < ELEMENTSOF(needs); i++)
+			if (p->enforcers & needs[i].bit)
+				ret->labels[n++] = needs[i].label;
+		ret->affinity = n > 0;
+	}
+	if (cfg->scheduling_gate && !policy_is_ready(p) && p->profile_name) {
+		ret->gate = true;
+		json_array_foreach(gates, i, g)
+			if (json_is_string(json_object_get(g, "name")) &&
+			    strcmp(json_string_value(json_object_get(g, "name")),
+				   SCHEDULING_GATE) == 0)
+				ret->gate = false;
+	}
+	return 0;
+}
+
+static int write_expressions(struct buf *b, const json_t *term, const char *const *labels,
+			     bool as_list)
+{
+	bool first = true;
+	int r = as_list ? buf_append(b, "[", 1) : 0;
+
+	for (size_t i = 0; r >= 0 && labels[i]; i++) {
+		if (term && term_has_expression(term, labels[i]))
+			continue;
+		if (!first)
+			r = buf_append(b, ",", 1);
+		if (r >= 0)
+			r = buf_append_str(b, "{\"key\":");
+		if (r >= 0)
+			r = json_string_append(b, labels[i]);
+		if (r >= 0)
+			r = buf_append_str(b, ",\"operator\":\"In\",\"values\":[\"true\"]}");
+		first = false;
+	}
+	if (r >= 0 && as_list)
+		r = buf_append(b, "]", 1);
+	return r;
+}
+
+#define TERMS_PATH \
+	"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms"
+
+static int emit_node_affinity(struct patch_writer *w, const json_t *spec,
+			      const struct pod_scheduling *s, const char **reterr_msg)
+{
+	const json_t *aff = json_object_get(spec, "affinity");
+	const json_t *na = json_object_get(aff, "nodeAffinity");
+	const json_t *req = json_object_get(na, "requiredDuringSchedulingIgnoredDuringExecution");
+	const json_t *terms = json_object_get(req, "nodeSelectorTerms");
+	const json_t *term;
+	const char *path, *pre;
+	char suffix[192];
+	size_t i;
+	int r;
+
+	if (!s->affinity)
+		return 0;
+	if ((aff && !json_is_null(aff) && !json_is_object(aff)) ||
+	    (na && !json_is_null(na) && !json_is_object(na)) ||
+	    (req && !json_is_null(req) && !json_is_object(req)) ||
+	    (terms && !json_is_null(terms) && !json_is_array(terms))) {
+		*reterr_msg = "spec.affinity.nodeAffinity: malformed";
+		return -EBADMSG;
+	}
+	if (json_array_size(terms) > 0) {
+		json_array_foreach(terms, i, term) {
+			const json_t *exprs = json_object_get(term, "matchExpressions");
+			bool missing = false;
+
+			if (!json_is_object(term) ||
+			    (exprs && !json_is_null(exprs) && !json_is_array(exprs))) {
+				*reterr_msg =
+					"spec.affinity.nodeAffinity: malformed nodeSelectorTerms";
+				return -EBADMSG;
+			}
+			for (size_t k = 0; s->labels[k]; k++)
+				missing |= !term_has_expression(term, s->labels[k]);
+			if (!missing)
+				continue;
+			/* A list gets one op per expression ("-" appends); none gets the list. */
+			for (size_t k = 0; s->labels[k]; k++) {
+				const char *one[2] = { s->labels[k], NULL };
+				bool append = json_is_array(exprs);
+
+				if (append && term_has_expression(term, s->labels[k]))
+					continue;
+				snprintf(suffix, sizeof(suffix),
+					 TERMS_PATH "/%zu/matchExpressions%s", i,
+					 append ? "/-" : "");
+				r = op_begin(w, "", suffix, NULL);
+				if (r >= 0)
+					r = write_expressions(w->b, NULL, append ? one : s->labels,
+							      !append);
+				if (r >= 0)
+					r = op_end(w);
+				if (r < 0)
+					return r;
+				if (!append)
+					break;
+			}
+		}
+		return 0;
+	}
+	if (!json_is_object(aff)) {
+		path = "/spec/affinity";
+		pre = "{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":{\"nodeSelectorTerms\":[{\"matchExpressions\":";
+	} else if (!json_is_object(na)) {
+		path = "/spec/affinity/nodeAffinity";
+		pre = "{\"requiredDuringSchedulingIgnoredDuringExecution\":{\"nodeSelectorTerms\":[{\"matchExpressions\":";
+	} else if (!json_is_object(req)) {
+		path = "/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution";
+		pre = "{\"nodeSelectorTerms\":[{\"matchExpressions\":";
+	} else {
+		path = TERMS_PATH;
+		pre = "[{\"matchExpressions\":";
+	}
+	r = op_begin(w, "", path, NULL);
+	if (r >= 0)
+		r = buf_append_str(w->b, pre);
+	if (r >= 0)
+		r = write_expressions(w->b, NULL, s->labels, true);
+	/* Close what `pre` opened, innermost first. */
+	for (size_t k = strlen(pre); r >= 0 && k > 0; k--)
+		if (pre[k - 1] == '{')
+			r = buf_append(w->b, "}", 1);
+		else if (pre[k - 1] == '[')
+			r = buf_append(w->b, "]", 1);
+	return r < 0 ? r : op_end(w);
+}
+
+static int emit_gate(struct patch_writer *w, const json_t *pod, const struct policy *p,
+		     const struct pod_scheduling *s)
+{
+	const json_t *meta = json_object_get(pod, "metadata");
+	const json_t *labels = json_object_get(meta, "labels");
+	const json_t *gates = json_object_get(json_object_get(pod, "spec"), "schedulingGates");
+	int r;
+
+	if (!s->gate)
+		return 0;
+	if (json_is_array(gates)) {
+		r = op_begin(w, "", "/spec/schedulingGates/-", NULL);
+		if (r >= 0)
+			r = buf_append_str(w->b, "{\"name\":\"" SCHEDULING_GATE "\"}");
+	} else {
+		r = op_begin(w, "", "/spec/schedulingGates", NULL);
+		if (r >= 0)
+			r = buf_append_str(w->b, "[{\"name\":\"" SCHEDULING_GATE "\"}]");
+	}
+	if (r >= 0)
+		r = op_end(w);
+	if (r < 0)
+		return r;
+	if (json_is_object(labels)) {
+		r = op_begin(w, "", "/metadata/labels", LABEL_WAITING_FOR);
+		if (r >= 0)
+			r = json_string_append(w->b, p->profile_name);
+	} else if (json_is_object(meta)) {
+		r = op_begin(w, "", "/metadata/labels", NULL);
+		if (r >= 0)
+			r = buf_append_str(w->b, "{\"" LABEL_WAITING_FOR "\":");
+		if (r >= 0)
+			r = json_string_append(w->b, p->profile_name);
+		if (r >= 0)
+			r = buf_append(w->b, "}", 1);
+	} else {
+		r = op_begin(w, "", "/metadata", NULL);
+		if (r >= 0)
+			r = buf_append_str(w->b, "{\"labels\":{\"" LABEL_WAITING_FOR "\":");
+		if (r >= 0)
+			r = json_string_append(w->b, p->profile_name);
+		if (r >= 0)
+			r = buf_append_str(w->b, "}}");
+	}
+	return r < 0 ? r : op_end(w);
+}
+
 static int kind_of_request(const struct admission_request *req, enum target_kind *ret)
 {
 	if (strcmp(req->group, "") == 0 && strcmp(req->kind, "Pod") == 0) {
@@ -472,6 +706,7 @@ int mutate_request(const struct mutate_config *cfg, const struct policy_view *vi
 		   struct mutate_result *ret_result, const char **reterr_msg)
 {
 	_cleanup_(plan_done) struct plan pl = {};
+	struct pod_scheduling sched = {};
 	struct buf out;
 	struct patch_writer w = { .b = &out };
 	const struct policy *p;
@@ -568,13 +803,18 @@ int mutate_request(const struct mutate_config *cfg, const struct policy_view *vi
 		if (r < 0)
 			return r;
 	}
-	if (!pl.changed) {
+	if (kind == TARGET_POD) {
+		r = plan_scheduling(cfg, p, req, spec, &sched, reterr_msg);
+		if (r < 0)
+			return r;
+	}
+	if (!pl.changed && !sched.gate && !sched.affinity) {
 		ret_result->policy = p;
 		ret_result->n_matched = n_matched;
 		return 0;
 	}
 
-	{
+	if (pl.changed) {
 		_cleanup_free_ char *record = NULL;
 		struct kv_list *obj = kind == TARGET_POD ? &pl.tmpl_annotations :
 							   &pl.obj_annotations;
@@ -600,11 +840,19 @@ int mutate_request(const struct mutate_config *cfg, const struct policy_view *vi
 		r = emit_security_context(&w, base, i, json_array_get(containers, i), &pl.sc[i]);
 	if (r >= 0 && kind != TARGET_POD)
 		r = emit_annotations(&w, "", meta, &pl.obj_annotations);
+	if (r >= 0 && kind == TARGET_POD)
+		r = emit_node_affinity(&w, spec, &sched, reterr_msg);
+	if (r >= 0 && kind == TARGET_POD)
+		r = emit_gate(&w, req->object, p, &sched);
 	if (r >= 0)
 		r = buf_append(&out, "]", 1);
-	if (r < 0) {
+	if (r < 0 || w.n_ops == 0) {
 		buf_free(&out);
-		return r;
+		if (r < 0)
+			return r;
+		ret_result->policy = p;
+		ret_result->n_matched = n_matched;
+		return 0;
 	}
 
 	ret_result->patch = buf_take(&out, &ret_result->patch_len);

@@ -22,7 +22,25 @@ struct mutate_config {
 	const char *match_label_value;
 	unsigned k8s_major, k8s_minor; /* API server version */
 	bool bpf_exclusive; /* BPF-protected containers get AppArmor unconfined */
+	/*
+	 * Pods only, at CREATE, not when spec.nodeName is set (the scheduler is
+	 * bypassed then):
+	 * node_affinity: a required node affinity on the node labels the
+	 * enforcers set (NODE_LABEL_PREFIX<enforcer>=true for each enforcer the
+	 * policy uses), added to every nodeSelectorTerm, so the pod never lands on
+	 * a node that cannot enforce its policy;
+	 * scheduling_gate: while the policy's status.ready is not true, the
+	 * scheduling gate SCHEDULING_GATE and the label LABEL_WAITING_FOR =
+	 * <profile name>, which the controller removes once the ArmorProfile is
+	 * loaded on every node.
+	 */
+	bool node_affinity;
+	bool scheduling_gate;
 };
+
+#define NODE_LABEL_PREFIX "pavise.io/"
+#define SCHEDULING_GATE	  "pavise.io/profile-ready"
+#define LABEL_WAITING_FOR "pavise.io/waiting-for"
 
 /* An ordered, immutable view of the policies (cluster policies first, then by name). */
 struct policy_view {

@@ -49,7 +49,16 @@ struct mcase {
 	const char *checks; /* {pointer: expected value, null = absent} on the patched object */
 	const char *want_policy;
 	bool bpf_exclusive;
+	bool scheduling; /* node_affinity and scheduling_gate on */
 };
+
+#define RPOL(name, ns, enforcer)                                                                 \
+	"{'apiVersion':'crd.varmor.org/v1beta1','kind':'VarmorPolicy','metadata':{'name':'" name \
+	"','namespace':'" ns "'},'spec':{'target':{'kind':'Pod'," SEL_APP(                       \
+		"demo") "},'policy':{'enforcer':'" enforcer                                      \
+			"','mode':'EnhanceProtect'}},'status':{'ready':true}}"
+#define REQ_TERMS \
+	"/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms"
 
 static const struct mcase cases[] = {
 	{
@@ -538,6 +547,96 @@ static const struct mcase cases[] = {
 		.object = DEPLOY("d", LABELS("demo"), "", "'containers':7"),
 		.want_patch = false,
 	},
+	{
+		.name = "pod scheduling: affinity and gate while the policy is not ready",
+		.policies = "[" VPOL("p", "demo", "Pod", SEL_APP("demo"), "AppArmorBPF",
+				     "EnhanceProtect") "]",
+		.minor = 31,
+		.group = "",
+		.kind = "Pod",
+		.op = "CREATE",
+		.ns = "demo",
+		.object = POD("pod", "", C1),
+		.want_patch = true,
+		.scheduling = true,
+		.checks = "{'" REQ_TERMS "':[{'matchExpressions':["
+			  "{'key':'pavise.io/apparmor','operator':'In','values':['true']},"
+			  "{'key':'pavise.io/bpf','operator':'In','values':['true']}]}],"
+			  "'/spec/schedulingGates':[{'name':'pavise.io/profile-ready'}],"
+			  "'/metadata/labels/pavise.io~1waiting-for':'varmor-demo-p',"
+			  "'/metadata/labels/app':'demo'}",
+	},
+	{
+		.name = "pod scheduling: every existing term gets the expressions, gates are appended",
+		.policies = "[" VPOL("p", "demo", "Pod", SEL_APP("demo"), "Seccomp",
+				     "EnhanceProtect") "]",
+		.minor = 31,
+		.group = "",
+		.kind = "Pod",
+		.op = "CREATE",
+		.ns = "demo",
+		.object = POD(
+			"pod", "",
+			"'schedulingGates':[{'name':'other'}],'affinity':{'nodeAffinity':{"
+			"'requiredDuringSchedulingIgnoredDuringExecution':{'nodeSelectorTerms':["
+			"{'matchExpressions':[{'key':'zone','operator':'In','values':['a']}]},"
+			"{'matchFields':[{'key':'metadata.name','operator':'In','values':['n1']}]}]}}}," C1),
+		.want_patch = true,
+		.scheduling = true,
+		.checks =
+			"{'" REQ_TERMS "/0/matchExpressions':["
+			"{'key':'zone','operator':'In','values':['a']},"
+			"{'key':'pavise.io/seccomp','operator':'In','values':['true']}],"
+			"'" REQ_TERMS "/1/matchExpressions':["
+			"{'key':'pavise.io/seccomp','operator':'In','values':['true']}],"
+			"'" REQ_TERMS "/1/matchFields/0/values/0':'n1',"
+			"'/spec/schedulingGates':[{'name':'other'},{'name':'pavise.io/profile-ready'}]}",
+	},
+	{
+		.name = "pod scheduling: a ready policy adds no gate",
+		.policies = "[" RPOL("p", "demo", "BPF") "]",
+		.minor = 31,
+		.group = "",
+		.kind = "Pod",
+		.op = "CREATE",
+		.ns = "demo",
+		.object = POD("pod", "", "'affinity':{'podAntiAffinity':{}}," C1),
+		.want_patch = true,
+		.scheduling = true,
+		.checks =
+			"{'/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution':"
+			"{'nodeSelectorTerms':[{'matchExpressions':["
+			"{'key':'pavise.io/bpf','operator':'In','values':['true']}]}]},"
+			"'/spec/affinity/podAntiAffinity':{},"
+			"'/spec/schedulingGates':null,'/metadata/labels/pavise.io~1waiting-for':null}",
+	},
+	{
+		.name = "pod scheduling: a pod bound to a node is left to its node",
+		.policies = "[" RPOL("p", "demo", "BPF") "]",
+		.minor = 31,
+		.group = "",
+		.kind = "Pod",
+		.op = "CREATE",
+		.ns = "demo",
+		.object = POD("pod", "", "'nodeName':'n1'," C1),
+		.want_patch = true,
+		.scheduling = true,
+		.checks =
+			"{'/spec/affinity':null,'/spec/schedulingGates':null,"
+			"'/metadata/annotations/container.bpf.security.beta.varmor.org~1c0':'localhost/varmor-demo-p'}",
+	},
+	{
+		.name = "pod scheduling: malformed affinity is refused",
+		.policies = "[" RPOL("p", "demo", "BPF") "]",
+		.minor = 31,
+		.group = "",
+		.kind = "Pod",
+		.op = "CREATE",
+		.ns = "demo",
+		.object = POD("pod", "", "'affinity':{'nodeAffinity':[]}," C1),
+		.want_err = -EBADMSG,
+		.scheduling = true,
+	},
 };
 
 static int load_policies(const char *json, struct policy ***ret, size_t *ret_n)
@@ -580,6 +679,8 @@ static int run_mutate(const struct mcase *c, struct policy **pols, size_t n, con
 		.k8s_major = 1,
 		.k8s_minor = c->minor,
 		.bpf_exclusive = c->bpf_exclusive,
+		.node_affinity = c->scheduling,
+		.scheduling_gate = c->scheduling,
 	};
 	struct policy_view view = { .policies = pols, .n = n };
 	json_auto_t *review = review_for(c, object);
