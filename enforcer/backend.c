@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* The placeholder BPF backend: records BpfContent as pending until the BPF loader lands. */
+/* A BPF backend that never enforces: BpfContent stays pending (tests of the other backends). */
 #include <string.h>
 
 #include "enforcer/backend.h"
@@ -13,7 +13,7 @@ static int bpf_apply(struct backend *b, const struct armor_profile *p, char **re
 {
 	(void)b;
 	(void)p;
-	*reterr_msg = strdup("pending: BPF programs not built yet");
+	*reterr_msg = strdup("pending: no BPF LSM backend in this configuration");
 	return BACKEND_PENDING;
 }
 

@@ -356,7 +356,10 @@ static void apply_part(struct profile_store *s, struct entry *e, enum part_kind 
 
 	set_status(s, &e->st[k], APPLY_PENDING, "applying");
 	if (!b->available) {
-		snprintf(buf, sizeof(buf), "this node cannot enforce %s", b->name);
+		if (b->unavailable_msg)
+			snprintf(buf, sizeof(buf), "%s", b->unavailable_msg);
+		else
+			snprintf(buf, sizeof(buf), "this node cannot enforce %s", b->name);
 		r = -EOPNOTSUPP;
 		msg = strdup(buf);
 	} else {

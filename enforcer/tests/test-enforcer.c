@@ -323,7 +323,7 @@ static void test_files_come_and_go(void **state)
 	wait_state("web", "bpf", "pending");
 	st = status();
 	state_in(st, "web", "bpf", &msg);
-	assert_string_equal(msg, "pending: BPF programs not built yet");
+	assert_string_equal(msg, "pending: no BPF LSM backend in this configuration");
 	state_in(st, "web", "apparmor", &msg);
 	assert_string_equal(msg, "loaded (complain)");
 	json_decref(st);
