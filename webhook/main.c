@@ -9,7 +9,9 @@
 #include "common/json-arena.h"
 #include "common/k8s-config.h"
 #include "common/log.h"
+#include "webhook/controller.h"
 #include "webhook/policy-files.h"
+#include "webhook/restart.h"
 #include "webhook/policy-watch.h"
 #include "webhook/server.h"
 
@@ -24,6 +26,9 @@ struct args {
 	bool in_cluster;
 	bool have_version;
 	char *match_label; /* owned copy split into key and value */
+	int controller; /* -1: on when an API server is used */
+	struct controller_config ctl;
+	char identity[LEASE_IDENTITY_MAX + 1];
 };
 
 static void usage(FILE *f)
@@ -48,6 +53,16 @@ static void usage(FILE *f)
 	      "                             (default " DEFAULT_NAMESPACE ")\n"
 	      "  --match-label KEY=VALUE    label a workload needs to be mutated\n"
 	      "                             (default sandbox.varmor.org/enable=true; empty: none)\n"
+	      "  --controller, --no-controller\n"
+	      "                             reconcile policies into ArmorProfiles on the replica\n"
+	      "                             holding the Lease (default on with an API server)\n"
+	      "  --identity ID              leader-election identity (default hostname_pid)\n"
+	      "  --lease-duration SECONDS   Lease duration (default 15)\n"
+	      "  --renew-deadline SECONDS   the leader gives up after this long unrenewed (default 10)\n"
+	      "  --retry-period SECONDS     between Lease attempts (default 2)\n"
+	      "  --restart-batch N          workloads restarted together for\n"
+	      "                             updateExistingWorkloads (default 5)\n"
+	      "  --restart-interval SECONDS before the next batch of restarts (default 10)\n"
 	      "  --bpf-exclusive-mode       set AppArmor unconfined for BPF-protected containers\n"
 	      "  --body-max BYTES           largest request body accepted (default 3145728)\n"
 	      "  --threads N                server threads (default: number of CPUs)\n"
@@ -97,6 +112,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 		ARG_LOG_LEVEL,
 		ARG_LOG_FORMAT,
 		ARG_VERSION,
+		ARG_CONTROLLER,
+		ARG_NO_CONTROLLER,
+		ARG_IDENTITY,
+		ARG_LEASE_DURATION,
+		ARG_RENEW_DEADLINE,
+		ARG_RETRY_PERIOD,
+		ARG_RESTART_BATCH,
+		ARG_RESTART_INTERVAL,
 	};
 	static const struct option options[] = {
 		{ "listen", required_argument, NULL, ARG_LISTEN },
@@ -115,6 +138,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "log-level", required_argument, NULL, ARG_LOG_LEVEL },
 		{ "log-format", required_argument, NULL, ARG_LOG_FORMAT },
 		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "controller", no_argument, NULL, ARG_CONTROLLER },
+		{ "no-controller", no_argument, NULL, ARG_NO_CONTROLLER },
+		{ "identity", required_argument, NULL, ARG_IDENTITY },
+		{ "lease-duration", required_argument, NULL, ARG_LEASE_DURATION },
+		{ "renew-deadline", required_argument, NULL, ARG_RENEW_DEADLINE },
+		{ "retry-period", required_argument, NULL, ARG_RETRY_PERIOD },
+		{ "restart-batch", required_argument, NULL, ARG_RESTART_BATCH },
+		{ "restart-interval", required_argument, NULL, ARG_RESTART_INTERVAL },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -215,6 +246,46 @@ static int parse_args(int argc, char **argv, struct args *a)
 					c == ARG_LOG_LEVEL ? "error, warning, info or debug" :
 							     "text or json");
 			break;
+		case ARG_CONTROLLER:
+		case ARG_NO_CONTROLLER:
+			a->controller = c == ARG_CONTROLLER;
+			break;
+		case ARG_IDENTITY:
+			if (!*optarg || strlen(optarg) > LEASE_IDENTITY_MAX)
+				return log_error_errno(-EINVAL,
+						       "args: --identity: 1 to %u characters",
+						       LEASE_IDENTITY_MAX);
+			snprintf(a->identity, sizeof(a->identity), "%s", optarg);
+			break;
+		case ARG_LEASE_DURATION:
+		case ARG_RENEW_DEADLINE:
+		case ARG_RETRY_PERIOD:
+		case ARG_RESTART_INTERVAL: {
+			uint64_t *dst =
+				c == ARG_LEASE_DURATION ? &a->ctl.lease.duration_usec :
+				c == ARG_RENEW_DEADLINE ? &a->ctl.lease.renew_deadline_usec :
+				c == ARG_RETRY_PERIOD	? &a->ctl.lease.retry_usec :
+							  &a->ctl.restart_interval_usec;
+			double d = strtod(optarg, &end);
+
+			if (end == optarg || *end || !(d >= 0 && d <= 3600) ||
+			    (c != ARG_RESTART_INTERVAL && d < 0.1))
+				return log_error_errno(
+					-EINVAL, "args: '%s' is not a number of seconds (%s..3600)",
+					optarg, c == ARG_RESTART_INTERVAL ? "0" : "0.1");
+			*dst = (uint64_t)(d * 1e6);
+			if (c == ARG_RESTART_INTERVAL)
+				a->ctl.restart_interval_set = true;
+			break;
+		}
+		case ARG_RESTART_BATCH:
+			v = strtoul(optarg, &end, 10);
+			if (*end || v < 1 || v > RESTART_BATCH_MAX)
+				return log_error_errno(-EINVAL,
+						       "args: --restart-batch: '%s' is not 1..%u",
+						       optarg, RESTART_BATCH_MAX);
+			a->ctl.restart_batch = (unsigned)v;
+			break;
 		case ARG_VERSION:
 			printf("pavise-webhook %s\n", PAVISE_VERSION);
 			return 0;
@@ -230,7 +301,31 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return log_error_errno(-EINVAL, "args: unexpected argument '%s'", argv[optind]);
 	if (!a->cfg.tls_cert || !a->cfg.tls_key)
 		return log_error_errno(-EINVAL, "args: --tls-cert and --tls-key are required");
-	if (a->files.n == 0 && !a->kubeconfig)
+	if (a->controller > 0 && !a->kubeconfig && !a->in_cluster)
+		return log_error_errno(-EINVAL,
+				       "args: --controller needs --kubeconfig or --in-cluster");
+	if (a->controller != 0 && (a->kubeconfig || a->in_cluster)) {
+		const char *msg;
+
+		if (!a->identity[0]) {
+			char host[65] = "";
+
+			(void)gethostname(host, sizeof(host) - 1);
+			snprintf(a->identity, sizeof(a->identity), "%s_%ld",
+				 host[0] ? host : "pavise", (long)getpid());
+		}
+		a->ctl.lease.identity = a->identity;
+		a->ctl.namespace = a->cfg.pavise_namespace;
+		a->ctl.lease.namespace = a->cfg.pavise_namespace;
+		a->ctl.match_label_key = a->cfg.mutate.match_label_key;
+		a->ctl.match_label_value = a->cfg.mutate.match_label_value;
+		if (lease_config_check(&a->ctl.lease, &msg) < 0)
+			return log_error_errno(-EINVAL, "args: leader election: %s", msg);
+		a->controller = 1;
+	} else {
+		a->controller = 0;
+	}
+	if (a->files.n == 0 && !a->kubeconfig && !a->in_cluster)
 		return log_error_errno(
 			-EINVAL,
 			"args: give --policy-file and/or --kubeconfig as the source of policies");
@@ -270,6 +365,7 @@ static int run(struct args *a)
 	_cleanup_(policy_store_freep) struct policy_store *store = NULL;
 	_cleanup_(webhook_freep) struct webhook *w = NULL;
 	_cleanup_(policy_watch_freep) struct policy_watch *watch = NULL;
+	_cleanup_(controller_freep) struct controller *ctl = NULL;
 	_cleanup_(k8s_config_freep) struct k8s_config *kcfg = NULL;
 	bool use_api = a->kubeconfig || a->in_cluster;
 	sigset_t mask;
@@ -319,6 +415,13 @@ static int run(struct args *a)
 	} else {
 		webhook_set_ready(w, true);
 	}
+	if (a->controller) {
+		r = controller_start(kcfg, &a->ctl, &ctl);
+		if (r < 0)
+			return log_error_errno(r, "controller: cannot start: %m");
+		log_info("controller: started as '%s' (Lease %s/%s)", a->ctl.lease.identity,
+			 a->ctl.lease.namespace, a->ctl.lease.name);
+	}
 	if (use_api && !a->have_version)
 		log_info(
 			"server: serving on '%s' (port %u), Kubernetes version from the API server",
@@ -359,6 +462,16 @@ int main(int argc, char **argv)
 			},
 		},
 		.files = { .paths = paths },
+		.controller = -1,
+		.ctl = {
+			.lease = {
+				.name = LEASE_NAME_DEFAULT,
+				.duration_usec = LEASE_DURATION_DEFAULT_USEC,
+				.renew_deadline_usec = LEASE_RENEW_DEADLINE_DEFAULT_USEC,
+				.retry_usec = LEASE_RETRY_DEFAULT_USEC,
+			},
+			.restart_batch = RESTART_BATCH_DEFAULT,
+		},
 	};
 	int r;
 
