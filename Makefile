@@ -33,7 +33,7 @@ endif
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-PKGS := jansson yaml-0.1 libcurl libmicrohttpd gnutls openssl libseccomp
+PKGS := jansson yaml-0.1 libcurl libmicrohttpd gnutls openssl libseccomp libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -102,6 +102,22 @@ $(TEST_BINS): $(OUTPUT)/%: $(OUTPUT)/obj/%.o $(TEST_HELPER_OBJ) $(LIB)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(PKG_LIBS) -lcmocka -o $@
 
 tests-build: $(BINS) $(TEST_BINS)
+
+# The BPF LSM programs (bpf/pavise.bpf.c, CO-RE, types from bpf/vmlinux-min.h):
+# one object and its skeleton, embedded in enforcer/bpf-loader.c.
+BPF_ARCH := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+BPF_CFLAGS := -g -O2 -Wall -Werror -Werror=undef -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I. -Ibpf
+BPF_SKEL := $(OUTPUT)/bpf/pavise.skel.h
+$(OUTPUT)/bpf/pavise.bpf.o: bpf/pavise.bpf.c $(wildcard bpf/*.h)
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BPF_SKEL): $(OUTPUT)/bpf/pavise.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name pavise_bpf > $@
+$(OUTPUT)/obj/enforcer/bpf-loader.o $(OUTPUT)/fuzz/obj/enforcer/bpf-loader.o: $(BPF_SKEL)
+$(OUTPUT)/obj/enforcer/bpf-loader.o: ALL_CFLAGS += -I$(OUTPUT)/bpf
+$(OUTPUT)/fuzz/obj/enforcer/bpf-loader.o: FUZZ_FLAGS += -I$(OUTPUT)/bpf
 
 print-tests:
 	@echo $(TEST_BINS)

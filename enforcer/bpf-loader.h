@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "bpf/pavise-events.h"
+#include "bpf/pavise-maps.h"
 #include "bpf/pavise-rules.h"
 #include "common/macro.h"
 #include "enforcer/profile-store.h"
@@ -26,10 +27,10 @@
  *
  * Not thread-safe: one owner thread (the enforcer's main loop).
  */
-#define PAVISE_BPF_PIN_DIR    "/sys/fs/bpf/pavise"
-#define PAVISE_MAX_PROFILES   PAVISE_MAX_CONTAINERS /* profile slots per node */
-#define BPF_CONTAINER_ID_MAX  64 /* bytes of a runtime container id (64 hex digits) */
-#define BPF_K8S_NAME_MAX      253
+#define PAVISE_BPF_PIN_DIR   "/sys/fs/bpf/pavise"
+#define PAVISE_MAX_PROFILES  PAVISE_MAX_CONTAINERS /* profile slots per node */
+#define BPF_CONTAINER_ID_MAX 64 /* bytes of a runtime container id (64 hex digits) */
+#define BPF_K8S_NAME_MAX     253
 
 struct bpf_enforcer;
 
@@ -100,8 +101,8 @@ int bpf_enforcer_list_bindings(struct bpf_enforcer *e, struct bpf_binding **ret,
 int bpf_enforcer_lookup_binding(struct bpf_enforcer *e, uint64_t cgroup_id,
 				struct bpf_binding *ret);
 /* Profile name of a slot at a generation (events); -ENOENT when it changed since. */
-int bpf_enforcer_slot_name(struct bpf_enforcer *e, uint32_t slot, uint32_t generation,
-			   char *buf, size_t size);
+int bpf_enforcer_slot_name(struct bpf_enforcer *e, uint32_t slot, uint32_t generation, char *buf,
+			   size_t size);
 
 /*
  * Violation events: the ring buffer's fd (poll for POLLIN) and a consumer
@@ -113,3 +114,25 @@ int bpf_enforcer_events_fd(struct bpf_enforcer *e);
 int bpf_enforcer_events_consume(struct bpf_enforcer *e, bpf_event_fn fn, void *userdata);
 
 void bpf_enforcer_stats(struct bpf_enforcer *e, struct bpf_enforcer_stats *ret);
+
+/*
+ * Pure helpers behind the functions above (tested on the host).
+ *
+ * bpf_lsm_check: 0 when the kernel can run the programs, judged from the
+ * texts of /sys/kernel/security/lsm and .../lockdown (either may be NULL:
+ * unreadable); -EOPNOTSUPP with a message otherwise ("bpf" missing from the
+ * list, or lockdown in confidentiality mode, which refuses LSM programs).
+ */
+int bpf_lsm_check(const char *lsm_list, const char *lockdown, char **reterr_msg);
+/*
+ * The slot of profile `name` among n slots (a free slot has name ""): 1 and
+ * the slot when it has one, 0 and the first free slot when not, -ENOSPC when
+ * none is free, -EINVAL for a name that is empty or too long.
+ */
+int bpf_slot_pick(const struct pavise_slot_name *slots, size_t n, const char *name,
+		  uint32_t *ret_slot);
+/* The slot holding `name`; -ENOENT when none does. */
+int bpf_slot_find(const struct pavise_slot_name *slots, size_t n, const char *name,
+		  uint32_t *ret_slot);
+/* The identity of a BPF object (FNV-1a 64 of its bytes): pinned links run the same build. */
+uint64_t bpf_build_hash(const void *data, size_t size);
