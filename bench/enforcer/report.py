@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Reads the "pavise-bench: ..." lines of one bench-enforcer boot and prints the table.
+
+A loop is timed in batches. Preemption of the emulated CPU only ever adds
+time, so a round's figure for a variant is its fastest batch; a ratio is the
+median over rounds of the per-round ratio of those (the variants of a round
+run seconds apart, the containers' batches interleaved). The median of the
+paired per-batch ratios is shown beside it. Exit status: 1 for a broken run
+(lab failure, or figures missing that nothing declared unavailable), else 0,
+targets met or not.
+"""
+import argparse
+import json
+import re
+import statistics
+import sys
+
+LINE = re.compile(r"pavise-bench: (\S+) (.*)$")
+KV = re.compile(r"(\w[\w-]*)=(\S+)")
+OPS = ("open", "stat", "exec", "connect")
+LOOP_VARIANTS = {
+    "d": "node, no BPF programs (before the enforcer)",
+    "c": "node, enforcer running",
+    "a": "container bound to the BPF profile (64 rules per type)",
+    "a-unbound": "container 'bpf', not bound (no BPF side)",
+    "b": "container, unconfined",
+    "aa": "container, AppArmor profile (64 rules per type)",
+}
+
+
+def parse(path):
+    loops, events = {}, []
+    with open(path, errors="replace") as f:
+        for raw in f:
+            m = LINE.search(raw.rstrip("\r\n"))
+            if not m:
+                continue
+            kind, rest = m.group(1), m.group(2)
+            if kind == "unavailable":
+                what = re.search(r"what=(\S+)", rest)
+                why = rest.split("reason:", 1)[1].strip() if "reason:" in rest else rest
+                events.append(("unavailable", {"what": what.group(1) if what else "?", "why": why}))
+                continue
+            kv = dict(KV.findall(rest))
+            kv["_raw"] = rest
+            if kind == "samples":
+                var, _, rnd = kv.get("label", "").rpartition(".r")
+                try:
+                    ns = [int(x) for x in kv["ns"].split(",")]
+                    loops.setdefault(var, {}).setdefault(kv["op"], {})[int(rnd)] = ns
+                except (KeyError, ValueError):
+                    print(f"bench: malformed samples line: {raw.strip()}", file=sys.stderr)
+                continue
+            events.append((kind, kv))
+    return loops, events
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def ratio(loops, num, den, op):
+    """(median over rounds of min(num)/min(den), median of paired batch ratios, per round)"""
+    a, b = loops.get(num, {}).get(op, {}), loops.get(den, {}).get(op, {})
+    rounds = [r for r in sorted(a) if r in b and min(b[r]) > 0]
+    per_round = [min(a[r]) / min(b[r]) for r in rounds]
+    paired = [x / y for r in rounds for x, y in zip(a[r], b[r]) if y > 0]
+    return med(per_round), med(paired), per_round
+
+
+def fnum(x, spec=".3f"):
+    return "n/a" if x is None else format(x, spec)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--tap", required=True)
+    ap.add_argument("--lab-rc", type=int, default=0)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--rounds", type=int, required=True)
+    ap.add_argument("--bind-many", type=int, required=True)
+    a = ap.parse_args()
+
+    loops, events = parse(a.console)
+    unavailable = [e for k, e in events if k == "unavailable"]
+    bpf_missing = "; ".join(sorted({e["why"] for e in unavailable}))
+    broken = []
+    if a.lab_rc != 0:
+        broken.append(f"the lab run failed (exit {a.lab_rc}): see the TAP log {a.tap}")
+    for v in ("d", "c", "b", "aa"):
+        for op in OPS:
+            n = len(loops.get(v, {}).get(op, {}))
+            if n != a.rounds:
+                broken.append(f"variant {v} op {op}: {n} of {a.rounds} rounds measured")
+    if len(loops.get("a", {}).get("open", {})) != a.rounds and not unavailable:
+        broken.append("the BPF-bound container was not measured and nothing said why")
+
+    setup = next((e for k, e in events if k == "setup"), {})
+    rows, res = [], {"kernel": setup.get("kernel"), "rounds": a.rounds, "loops_ns_per_op": {},
+                     "ratios": {}, "targets": {}}
+    for v, per_op in loops.items():
+        res["loops_ns_per_op"][v] = {op: {"min_per_round": {r: min(x) for r, x in rs.items()},
+                                          "batches": rs}
+                                     for op, rs in per_op.items()}
+
+    def target_row(name, value, shown, target, ok, key):
+        status = "n/a" if value is None else ("PASS" if ok else "MISS")
+        rows.append((name, shown, target, status))
+        res["targets"][key] = {"value": value, "target": target, "result": status}
+
+    def ns(v, op):
+        x = med([min(b) for b in loops.get(v, {}).get(op, {}).values()])
+        return "n/a" if x is None else f"{x / 1000:.1f}"
+
+    for num, den, what in (("c", "d", "node: enforcer running / no BPF programs"),
+                           ("a", "b", "container: BPF 64 rules/type / unconfined"),
+                           ("aa", "b", "container: AppArmor profile / unconfined")):
+        for op in OPS:
+            r, paired, per = ratio(loops, num, den, op)
+            if num == "c":
+                paired = None  # different steps: no batch pairs
+            res["ratios"][f"{num}/{den} {op}"] = {"median_of_round_minimums": r,
+                                                  "median_of_paired_batches": paired, "rounds": per}
+            shown = f"{fnum(r)} ({ns(num, op)}/{ns(den, op)} us" + \
+                (f"; paired {fnum(paired)})" if paired is not None else ")")
+            name = f"({num})/({den}) {op:<8}"
+            if num == "c":
+                target_row(name, r, shown, "<= 1.01", r is not None and r <= 1.01, f"{num}/{den} {op}")
+            elif num == "a" and op == "open":
+                target_row(name, r, shown, "<= 1.05", r is not None and r <= 1.05, f"{num}/{den} {op}")
+            else:
+                rows.append((name, shown, "-", "" if r is not None else "n/a"))
+        rows.append(None)
+
+    # Memory.
+    rss = {e.get("label"): e for k, e in events if k == "rss"}
+    many = next((e for k, e in events if k == "bind-many"), {})
+    first_err = next((e["_raw"] for k, e in events if k == "bind-refused"), None)
+    for label, what in (("idle", "RSS idle (big BPF profile applied)"),
+                        ("profiles", "RSS after the profile changes")):
+        kb = int(rss[label]["kb"]) if label in rss else None
+        rows.append((what, "n/a" if kb is None else f"{kb / 1024:.1f} MiB", "-", ""))
+        res[f"rss_{label}_kb"] = kb
+    kb = int(rss["bound"]["kb"]) if "bound" in rss else None
+    bound = int(many["bound"]) if "bound" in many else None
+    shown = "n/a" if kb is None else f"{kb / 1024:.1f} MiB ({bound}/{a.bind_many} bound)"
+    target_row(f"RSS with {a.bind_many} bound cgroups", kb, shown, "<= 16 MiB",
+               kb is not None and kb <= 16 * 1024 and bound == a.bind_many, "rss_bound")
+    if "ms_total" in many:
+        rows.append(("bind requests (total / slowest)",
+                     f"{float(many['ms_total']):.0f} ms / {float(many['ms_worst']):.1f} ms", "-", ""))
+        res["bind_many"] = many
+    rows.append(None)
+
+    # Profile changes.
+    flips = {}
+    for k, e in events:
+        if k == "flip" and "ms" in e:
+            flips[e["want"] if "want" in e else "?", e.get("label", "")] = float(e["ms"])
+    bpf_ms = [v for (w, l), v in flips.items() if l.startswith("bpf-")]
+    aa = {l: v for (w, l), v in flips.items() if l.startswith("aa-")}
+    parser = {e["label"]: float(e["ms"]) for k, e in events if k == "parser" and "ms" in e}
+    over = [aa[l] - parser[l] for l in aa if l in parser]
+    b = med(bpf_ms)
+    target_row("BPF: file renamed -> access flipped", b,
+               "n/a" if b is None else f"{b:.0f} ms (median of {len(bpf_ms)}, max {max(bpf_ms):.0f})",
+               "<= 100 ms", b is not None and b <= 100, "flip_bpf_ms")
+    am, pm, om = med(list(aa.values())), med(list(parser.values())), med(over)
+    rows.append(("AppArmor: file renamed -> access flipped",
+                 "n/a" if am is None else f"{am:.0f} ms (median of {len(aa)})", "-", ""))
+    rows.append(("AppArmor: apparmor_parser's own time", "n/a" if pm is None else f"{pm:.0f} ms", "-", ""))
+    target_row("AppArmor: flip minus parser time", om,
+               "n/a" if om is None else f"{om:.0f} ms (median of {len(over)})",
+               "<= 50 ms", om is not None and om <= 50, "flip_aa_overhead_ms")
+    res.update(flip_bpf_ms=bpf_ms, flip_aa_ms=aa, parser_ms=parser)
+    starts = [int(e["ms"]) for k, e in events if k == "enforcer-start"]
+    if starts:
+        rows.append(("enforcer start -> ready (median)", f"{med(starts):.0f} ms", "-", ""))
+    progs = {e.get("label"): e.get("count") for k, e in events if k == "lsm-programs"}
+    res.update(enforcer_start_ms=starts, lsm_programs=progs, unavailable=unavailable)
+
+    print(f"bench-enforcer: kernel {setup.get('kernel', '?')}, {setup.get('cpus', '?')} vCPUs (TCG), "
+          f"{a.rounds} rounds; ratios are medians of per-round ratios")
+    w = max(len(r[0]) for r in rows if r)
+    for r in rows:
+        if r is None:
+            print()
+            continue
+        print(f"  {r[0]:<{w}}  {r[1]:<46} {r[2]:<10} {r[3]}")
+    if progs:
+        print("  BPF LSM programs attached per round (before / with the enforcer): " +
+              ", ".join(f"{k}={v}" for k, v in sorted(progs.items())))
+    if first_err:
+        print(f"  first bind refusal: {first_err}")
+    if bpf_missing:
+        print(f"  BPF side not measured: {bpf_missing}")
+    for v in loops:
+        if v not in LOOP_VARIANTS:
+            print(f"  note: unexpected loop variant '{v}'")
+    res["broken"] = broken
+    with open(a.json, "w") as f:
+        json.dump(res, f, indent=1, default=str)
+    print(f"  results: {a.json}")
+    if broken:
+        for b in broken:
+            print(f"bench: broken run: {b}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
