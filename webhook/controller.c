@@ -27,6 +27,7 @@
 #define DELETED_POLICY_WAIT_USEC (10ULL * 1000 * 1000)
 #define TICK_USEC		 (200ULL * 1000)
 #define RESTART_JOBS_MAX	 4096U
+#define RESYNC_USEC		 (5ULL * 60 * 1000 * 1000) /* look at every policy again this often */
 
 static const struct k8s_resource res_policy[2] = {
 	{ .group = "crd.varmor.org", .version = "v1beta1", .plural = "varmorpolicies" },
@@ -104,6 +105,7 @@ struct controller {
 	unsigned desired; /* schedulable nodes */
 	uint64_t nodes_refreshed_usec;
 	uint64_t seen_term;
+	uint64_t resynced_usec;
 };
 
 static uint64_t now_usec(void)
@@ -773,7 +775,7 @@ static enum controller_action apply_profile(struct controller *c, const char *pn
 					    char **reterr_msg)
 {
 	_cleanup_free_ char *path = NULL, *coll = NULL;
-	json_auto_t *cur = NULL, *next = NULL;
+	json_auto_t *cur = NULL, *next = NULL, *written = NULL;
 	struct k8s_error err = {};
 	int r;
 
@@ -818,8 +820,14 @@ static enum controller_action apply_profile(struct controller *c, const char *pn
 	else
 		(void)json_object_del(json_object_get(next, "metadata"), "labels");
 	/* resourceVersion stays: a concurrent change makes this a conflict, retried. */
-	r = controller_is_leader(c) ? k8s_client_replace(c->client, path, next, NULL, &err) :
+	r = controller_is_leader(c) ? k8s_client_replace(c->client, path, next, &written, &err) :
 				      -ECANCELED;
+	/*
+	 * The server may default or prune what we sent; an update it did not
+	 * persist (same resourceVersion) changed nothing, so nothing is reloaded.
+	 */
+	if (r >= 0 && same_member(written, cur, "metadata", "resourceVersion"))
+		return CONTROLLER_ACTION_NONE;
 	if (r >= 0)
 		return CONTROLLER_ACTION_UPDATED;
 	*reterr = r;
@@ -938,6 +946,8 @@ static int sync_policy(struct controller *c, bool cluster, const char *key, json
 	if (e) {
 		char *ns = strdup(pns), *pk = strdup(key);
 
+		if (!e->namespace)
+			e->dirty = true; /* first seen by this leader: write its counts once */
 		free(e->namespace);
 		free(e->policy_key);
 		e->namespace = ns;
@@ -1039,7 +1049,13 @@ static void *worker_thread(void *arg)
 		if (lease_term(c->lease) != c->seen_term) {
 			/* A new term: look at everything again (nothing is assumed done). */
 			c->seen_term = lease_term(c->lease);
+			c->resynced_usec = now_usec();
 			refresh_nodes(c, true);
+			resync_all(c);
+		}
+		if (now_usec() - c->resynced_usec >= RESYNC_USEC) {
+			/* Also catches profiles changed or deleted behind our back. */
+			c->resynced_usec = now_usec();
 			resync_all(c);
 		}
 		refresh_nodes(c, false);
