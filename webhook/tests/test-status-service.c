@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/http-server.h"
+#include "common/k8s-config.h"
 #include "tests/lib/testlib.h"
 #include "webhook/status-service.h"
 
@@ -456,6 +458,77 @@ static void test_custom_account(void **state)
 	status_service_free(s);
 }
 
+/* ---- the default reviewer: TokenReviews on a fake API server ---- */
+
+static int fake_tokenreviews(void *userdata, const struct http_request *req,
+			     struct http_response *resp)
+{
+	unsigned *calls = userdata;
+	json_t *in = json_loadb(req->body, req->body_len, 0, NULL);
+	const char *tok = json_string_value(json_object_get(json_object_get(in, "spec"), "token"));
+	json_t *out;
+
+	__atomic_fetch_add(calls, 1, __ATOMIC_RELAXED);
+	if (tok && strcmp(tok, "enf") == 0)
+		out = json_pack("{s:{s:b, s:[s], s:{s:s, s:{s:[s]}}}}", "status", "authenticated",
+				1, "audiences", "pavise-status", "user", "username", ENFORCER,
+				"extra", "authentication.kubernetes.io/node-name", "n1");
+	else
+		out = json_pack("{s:{s:b}}", "status", "authenticated", 0);
+	json_decref(in);
+	resp->status = 201;
+	resp->content_type = "application/json";
+	resp->body = json_dumps(out, JSON_COMPACT);
+	resp->body_len = strlen(resp->body);
+	json_decref(out);
+	return 0;
+}
+
+static void test_tokenreview_api(void **state)
+{
+	struct fx f = {};
+	unsigned calls = 0;
+	struct http_route route = {
+		.method = "POST",
+		.path = "/apis/authentication.k8s.io/v1/tokenreviews",
+		.handler = fake_tokenreviews,
+		.userdata = &calls,
+	};
+	struct http_server *srv = NULL;
+	struct k8s_config *cfg = NULL;
+	char url[64];
+
+	(void)state;
+	assert_int_equal(http_server_start(&(struct http_server_config){ .listen = "127.0.0.1:0",
+									 .threads = 1,
+									 .routes = &route,
+									 .n_routes = 1 },
+					   &srv),
+			 0);
+	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%u", http_server_port(srv));
+	assert_int_equal(k8s_config_new(url, &cfg), 0);
+	assert_int_equal(status_service_new(
+				 &(struct status_service_config){
+					 .k8s = cfg,
+					 .audience = "pavise-status",
+					 .on_report = fake_report,
+					 .userdata = &f,
+				 },
+				 &f.svc),
+			 0);
+	assert_int_equal(post(&f, "Bearer enf", "application/json", REPORT("n1"), NULL, 0), 202);
+	assert_true(f.last_verified);
+	assert_int_equal(post(&f, "Bearer enf", "application/json", REPORT("n2"), NULL, 0), 403);
+	assert_int_equal(post(&f, "Bearer other", "application/json", REPORT("n1"), NULL, 0), 401);
+	assert_int_equal(calls, 2);
+	/* The API server goes away: tokens not cached cannot be checked (503); cached ones still work. */
+	http_server_free(srv);
+	assert_int_equal(post(&f, "Bearer new", "application/json", REPORT("n1"), NULL, 0), 503);
+	assert_int_equal(post(&f, "Bearer enf", "application/json", REPORT("n1"), NULL, 0), 202);
+	status_service_free(f.svc);
+	k8s_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +542,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_and_errors, setup, teardown),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_custom_account),
+		cmocka_unit_test(test_tokenreview_api),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
