@@ -221,6 +221,12 @@ int main(int argc, char **argv)
 		return refuse(&a, false);
 	}
 	r = oci_cgroup_id_of_pid(NULL, c.pid, &cgroup_id);
+	if (r == -EOPNOTSUPP) {
+		log_error("oci-hook: container '%s': no cgroup v2 hierarchy at /sys/fs/cgroup, "
+			  "cannot bind",
+			  c.id);
+		return refuse(&a, false);
+	}
 	if (r < 0) {
 		log_error_errno(r, "oci-hook: container '%s': cgroup v2 id of pid %d: %m", c.id,
 				c.pid);

@@ -4,13 +4,16 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <cmocka.h>
 
 #include "enforcer/bind-protocol.h"
+#include "enforcer/oci.h"
 #include "enforcer/tests/fixtures.h"
 #include "tests/lib/testlib.h"
 
@@ -93,7 +96,8 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-static void server_start(struct server *s, enum behaviour how, const char *answer, size_t chunk)
+/* The listening socket of s, in a fresh directory. */
+static void server_listen(struct server *s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -107,6 +111,11 @@ static void server_start(struct server *s, enum behaviour how, const char *answe
 	assert_true(s->lfd >= 0);
 	assert_int_equal(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(s->lfd, 4), 0);
+}
+
+static void server_start(struct server *s, enum behaviour how, const char *answer, size_t chunk)
+{
+	server_listen(s);
 	s->how = how;
 	s->answer = answer;
 	s->chunk = chunk;
@@ -314,6 +323,148 @@ static void test_no_enforcer(void **state)
 	fixture_rm_rf(dir);
 }
 
+/*
+ * Runs the built pavise-oci-hook with argv[1..] (NULL-terminated) and `input`
+ * on stdin; returns its exit status, its stderr in err.
+ */
+static int run_hook(const char *input, char *err, size_t err_size, ...)
+{
+	char bin[1024], *argv[8] = { "pavise-oci-hook" };
+	int in[2], out[2], status;
+	size_t n = 1, len = 0;
+	va_list ap;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/bin/pavise-oci-hook", testlib_output_dir());
+	va_start(ap, err_size);
+	for (char *a = va_arg(ap, char *); a && n < ELEMENTSOF(argv) - 1; a = va_arg(ap, char *))
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDERR_FILENO);
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	assert_int_equal(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
+	close(in[1]);
+	for (;;) {
+		ssize_t k = read(out[0], err + len, err_size - 1 - len);
+
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+		if (len == err_size - 1)
+			break;
+	}
+	err[len] = '\0';
+	close(out[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+#define HOOK_STATE(pid, ann)                                                                             \
+	"{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":" pid                   \
+	",\"bundle\":\"/nonexistent\",\"annotations\":{\"io.kubernetes.cri.container-name\":\"app\"" ann \
+	"}}"
+#define HOOK_BPF(v) ",\"container.bpf.security.beta.varmor.org/app\":\"" v "\""
+
+/* Whether anything connected to the listening socket (which is non-blocking). */
+static bool was_contacted(int lfd)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* The program: exit codes, messages, and that unannotated containers contact nothing. */
+static void test_hook_program(void **state)
+{
+	struct server s;
+	char err[4096], self[16], st[1024];
+	uint64_t id;
+	bool v2;
+
+	(void)state;
+	/* a socket nobody serves: connections only wait in its backlog */
+	server_listen(&s);
+	assert_int_equal(fcntl(s.lfd, F_SETFL, O_NONBLOCK), 0);
+
+	/* no annotation, unconfined, hostile: decided without the enforcer */
+	assert_int_equal(run_hook(HOOK_STATE("1", ""), err, sizeof(err), "--socket", s.path,
+				  "createRuntime", NULL),
+			 0);
+	assert_string_equal(err, "");
+	assert_int_equal(run_hook(HOOK_STATE("1", HOOK_BPF("unconfined")), err, sizeof(err),
+				  "prestart", "--socket", s.path, NULL),
+			 0);
+	assert_int_equal(run_hook(HOOK_STATE("1", HOOK_BPF("localhost/../x")), err, sizeof(err),
+				  "--socket", s.path, "--fail-open", "createRuntime", NULL),
+			 1);
+	assert_non_null(strstr(err, "localhost/../x"));
+	assert_non_null(strchr(err, '\n'));
+	assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1); /* one line */
+	assert_false(was_contacted(s.lfd));
+
+	/* malformed state: refused, or let through with --fail-open */
+	assert_int_equal(run_hook("{", err, sizeof(err), "createRuntime", NULL), 1);
+	assert_non_null(strstr(err, "state"));
+	assert_int_equal(run_hook("{", err, sizeof(err), "createRuntime", "--fail-open", NULL), 0);
+	assert_non_null(strstr(err, "fail-open"));
+
+	/* usage */
+	assert_int_equal(run_hook("", err, sizeof(err), NULL), 2);
+	assert_int_equal(run_hook("", err, sizeof(err), "poststop", NULL), 2);
+	assert_int_equal(run_hook("", err, sizeof(err), "--timeout-ms", "0", "createRuntime", NULL),
+			 2);
+	assert_int_equal(run_hook("", err, sizeof(err), "--socket", "rel", "createRuntime", NULL),
+			 2);
+	assert_int_equal(run_hook("", err, sizeof(err), "--version", NULL), 0);
+	assert_false(was_contacted(s.lfd));
+
+	/* the bind path for this very process: it needs a cgroup v2 host */
+	snprintf(self, sizeof(self), "%d", getpid());
+	snprintf(
+		st, sizeof(st),
+		"{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":%s,"
+		"\"bundle\":\"/nonexistent\",\"annotations\":{\"io.kubernetes.cri.container-name\":"
+		"\"app\"" HOOK_BPF("localhost/web") "}}",
+		self);
+	v2 = oci_cgroup_id_of_pid(NULL, getpid(), &id) == 0;
+	if (v2) {
+		/* nobody answers on this socket: the deadline refuses it */
+		assert_int_equal(run_hook(st, err, sizeof(err), "--socket", s.path, "--timeout-ms",
+					  "300", "createRuntime", NULL),
+				 1);
+		assert_non_null(strstr(err, "not bound to BPF profile 'web'"));
+		assert_true(was_contacted(s.lfd));
+	} else {
+		assert_int_equal(run_hook(st, err, sizeof(err), "--socket", s.path, "createRuntime",
+					  NULL),
+				 1);
+		assert_non_null(strstr(err, "no cgroup v2"));
+		assert_false(was_contacted(s.lfd));
+	}
+	assert_int_equal(run_hook(st, err, sizeof(err), "--socket", s.path, "--timeout-ms", "300",
+				  "--fail-open", "createRuntime", NULL),
+			 0);
+
+	close(s.lfd);
+	fixture_rm_rf(s.dir);
+	free(s.dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_answers),
 		cmocka_unit_test(test_no_answer),
 		cmocka_unit_test(test_no_enforcer),
+		cmocka_unit_test(test_hook_program),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
