@@ -301,6 +301,15 @@ static void assert_event(const json_t *rec, const char *want_single_quoted)
 	}
 }
 
+/* Converts ev, checks its action and event object. */
+static void expect_bpf(const struct pavise_event *ev, const char *action, const char *event)
+{
+	json_auto_t *rec = convert(ev, &test_binding);
+
+	assert_string_equal(json_string_value(json_object_get(rec, "action")), action);
+	assert_event(rec, event);
+}
+
 static void test_bpf_file(void **state)
 {
 	_cleanup_free_ struct pavise_event *ev = event_new(PAVISE_EVENT_FILE, PAVISE_ACTION_DENIED);
@@ -365,20 +374,16 @@ static void test_bpf_each_type(void **state)
 	ev->type = PAVISE_EVENT_CAPABILITY;
 	ev->action = PAVISE_ACTION_DENIED | PAVISE_ACTION_AUDIT;
 	ev->capability.capability = 21;
-	rec = convert(ev, &test_binding);
-	assert_event(rec, "{'operation': 'Capability', 'capability': 'CAP_SYS_ADMIN', "
-			  "'capabilityNumber': 21}");
-	assert_string_equal(json_string_value(json_object_get(rec, "action")), "DENIED");
-	json_decref(TAKE_PTR(rec));
+	expect_bpf(ev, "DENIED",
+		   "{'operation': 'Capability', 'capability': 'CAP_SYS_ADMIN', "
+		   "'capabilityNumber': 21}");
 	ev->capability.capability = 40;
-	rec = convert(ev, &test_binding);
-	assert_string_equal(json_string_value(event_get(rec, "capability")),
-			    "CAP_CHECKPOINT_RESTORE");
-	json_decref(TAKE_PTR(rec));
+	expect_bpf(ev, "DENIED",
+		   "{'operation': 'Capability', 'capability': 'CAP_CHECKPOINT_RESTORE', "
+		   "'capabilityNumber': 40}");
 	ev->capability.capability = 63;
-	rec = convert(ev, &test_binding);
-	assert_string_equal(json_string_value(event_get(rec, "capability")), "CAP_63");
-	json_decref(TAKE_PTR(rec));
+	expect_bpf(ev, "DENIED",
+		   "{'operation': 'Capability', 'capability': 'CAP_63', 'capabilityNumber': 63}");
 
 	memset(&ev->file, 0, sizeof(ev->file));
 	ev->type = PAVISE_EVENT_NETWORK;
@@ -387,68 +392,59 @@ static void test_bpf_each_type(void **state)
 	ev->network.family = AF_INET;
 	ev->network.port = 443;
 	assert_int_equal(inet_pton(AF_INET, "10.1.2.3", ev->network.address), 1);
-	rec = convert(ev, &test_binding);
-	assert_event(rec, "{'operation': 'Network', 'type': 'connect', 'family': 'inet', "
-			  "'address': '10.1.2.3', 'port': 443}");
-	assert_string_equal(json_string_value(json_object_get(rec, "action")), "ALLOWED");
-	json_decref(TAKE_PTR(rec));
+	expect_bpf(ev, "ALLOWED",
+		   "{'operation': 'Network', 'type': 'connect', 'family': 'inet', "
+		   "'address': '10.1.2.3', 'port': 443}");
 	ev->network.family = AF_INET6;
 	ev->network.port = 8080;
 	assert_int_equal(inet_pton(AF_INET6, "fd00::1", ev->network.address), 1);
 	ev->action = PAVISE_ACTION_ALLOWED | PAVISE_ACTION_AUDIT;
-	rec = convert(ev, &test_binding);
-	assert_event(rec, "{'operation': 'Network', 'type': 'connect', 'family': 'inet6', "
-			  "'address': 'fd00::1', 'port': 8080}");
-	assert_string_equal(json_string_value(json_object_get(rec, "action")), "AUDIT|ALLOWED");
-	json_decref(TAKE_PTR(rec));
+	expect_bpf(ev, "AUDIT|ALLOWED",
+		   "{'operation': 'Network', 'type': 'connect', 'family': 'inet6', "
+		   "'address': 'fd00::1', 'port': 8080}");
 	memset(&ev->network, 0, sizeof(ev->network));
 	ev->network.kind = PAVISE_NET_EVENT_SOCKET;
 	ev->network.domain = AF_PACKET;
 	ev->network.type = SOCK_RAW | SOCK_CLOEXEC;
 	ev->network.protocol = 768;
 	ev->action = PAVISE_ACTION_DENIED;
-	rec = convert(ev, &test_binding);
-	assert_event(rec, "{'operation': 'Network', 'type': 'socket', 'socket': {'domain': "
-			  "'packet', 'type': 'raw', 'protocol': 768}}");
-	json_decref(TAKE_PTR(rec));
+	expect_bpf(ev, "DENIED",
+		   "{'operation': 'Network', 'type': 'socket', 'socket': {'domain': "
+		   "'packet', 'type': 'raw', 'protocol': 768}}");
 	ev->network.domain = AF_INET;
 	ev->network.type = SOCK_STREAM;
 	ev->network.protocol = 6;
-	rec = convert(ev, &test_binding);
-	assert_event(rec, "{'operation': 'Network', 'type': 'socket', 'socket': {'domain': "
-			  "'inet', 'type': 'stream', 'protocol': 'tcp'}}");
-	json_decref(TAKE_PTR(rec));
+	expect_bpf(ev, "DENIED",
+		   "{'operation': 'Network', 'type': 'socket', 'socket': {'domain': "
+		   "'inet', 'type': 'stream', 'protocol': 'tcp'}}");
 
 	memset(&ev->network, 0, sizeof(ev->network));
 	ev->type = PAVISE_EVENT_PTRACE;
 	ev->ptrace.permissions = PAVISE_PTRACE_TRACE | PAVISE_PTRACE_READ;
 	ev->ptrace.peer_tgid = 1;
 	ev->ptrace.peer_cgroup_id = 1;
-	rec = convert(ev, &test_binding);
-	assert_event(rec, "{'operation': 'Ptrace', 'permissions': ['trace', 'read'], "
-			  "'peer': {'pid': 1, 'cgroupID': 1}, 'external': true}");
-	json_decref(TAKE_PTR(rec));
+	expect_bpf(ev, "DENIED",
+		   "{'operation': 'Ptrace', 'permissions': ['trace', 'read'], "
+		   "'peer': {'pid': 1, 'cgroupID': 1}, 'external': true}");
 	ev->ptrace.permissions = PAVISE_PTRACE_READBY;
 	ev->ptrace.peer_cgroup_id = ev->cgroup_id;
-	rec = convert(ev, &test_binding);
-	assert_event(rec, "{'operation': 'Ptrace', 'permissions': ['readby'], "
-			  "'peer': {'pid': 1, 'cgroupID': 4242}, 'external': false}");
-	json_decref(TAKE_PTR(rec));
+	expect_bpf(ev, "DENIED",
+		   "{'operation': 'Ptrace', 'permissions': ['readby'], "
+		   "'peer': {'pid': 1, 'cgroupID': 4242}, 'external': false}");
 
 	memset(&ev->mount, 0, sizeof(ev->mount));
 	ev->type = PAVISE_EVENT_MOUNT;
 	ev->mount.flags = PAVISE_MS_BIND | PAVISE_MS_REC | 0x10000000;
 	strcpy((char *)ev->mount.fstype, "none"); /* lint: allow */
 	strcpy((char *)ev->mount.path, "/proc/sys"); /* lint: allow */
-	rec = convert(ev, &test_binding);
-	assert_event(rec, "{'operation': 'Mount', 'path': '/proc/sys', 'type': 'none', "
-			  "'flags': ['bind', 'rec', '0x10000000']}");
-	json_decref(TAKE_PTR(rec));
+	expect_bpf(ev, "DENIED",
+		   "{'operation': 'Mount', 'path': '/proc/sys', 'type': 'none', "
+		   "'flags': ['bind', 'rec', '0x10000000']}");
 	ev->mount.flags = PAVISE_MS_UMOUNT;
 	strcpy((char *)ev->mount.fstype, "overlay"); /* lint: allow */
-	rec = convert(ev, &test_binding);
-	assert_event(rec, "{'operation': 'Mount', 'path': '/proc/sys', 'type': 'overlay', "
-			  "'flags': ['umount']}");
+	expect_bpf(ev, "DENIED",
+		   "{'operation': 'Mount', 'path': '/proc/sys', 'type': 'overlay', "
+		   "'flags': ['umount']}");
 }
 
 static void test_bpf_hostile(void **state)
