@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* pavise-enforcer: applies the ArmorProfiles of a directory to this node (AppArmor, seccomp; BPF next). */
+/* pavise-enforcer: applies the ArmorProfiles of a directory to this node (AppArmor, BPF LSM, seccomp). */
 #include <dirent.h>
 #include <getopt.h>
 #include <limits.h>
@@ -15,21 +15,34 @@
 #include "common/log.h"
 #include "enforcer/apparmor-loader.h"
 #include "enforcer/backend.h"
+#include "enforcer/bind-server.h"
+#include "enforcer/bpf-loader.h"
 #include "enforcer/caps.h"
+#include "enforcer/oci.h"
 #include "enforcer/profile-dir.h"
 #include "enforcer/profile-store.h"
 #include "enforcer/seccomp-writer.h"
 #include "enforcer/status.h"
+#include "enforcer/violations.h"
 
-#define DEFAULT_STATE_DIR   "/var/lib/pavise"
-#define DEFAULT_SECCOMP_DIR "/var/lib/kubelet/seccomp"
-#define DEFAULT_LISTEN	    "127.0.0.1:9680"
-#define DEFAULT_PARSER	    "apparmor_parser"
-#define REWATCH_USEC	    (1000U * 1000)
+#define DEFAULT_STATE_DIR      "/var/lib/pavise"
+#define DEFAULT_SECCOMP_DIR    "/var/lib/kubelet/seccomp"
+#define DEFAULT_LISTEN	       "127.0.0.1:9680"
+#define DEFAULT_PARSER	       "apparmor_parser"
+#define REWATCH_USEC	       (1000U * 1000)
+#define REFRESH_USEC	       (2U * 1000 * 1000) /* status snapshot of the BPF side */
+#define RUNC_ROOTS_MAX	       8U
+#define DEFAULT_RUNC_ROOTS     "/run/containerd/runc/k8s.io:/run/runc"
+#define VIOLATIONS_BACKUPS_MAX 100U
 
 struct args {
 	const char *profile_dir, *state_dir, *seccomp_dir, *listen;
 	const char *tls_cert, *tls_key, *parser, *host_root, *node_name;
+	const char *bpf_pin_dir, *bind_socket, *violations_log;
+	const char *runc_roots[RUNC_ROOTS_MAX]; /* each a ':'-separated list */
+	size_t n_runc_roots;
+	uint64_t violations_max_bytes;
+	unsigned violations_backups;
 };
 
 static void usage(FILE *f)
@@ -38,7 +51,9 @@ static void usage(FILE *f)
 	      "\n"
 	      "Node enforcer for pavise: applies the ArmorProfiles found in a directory (YAML or\n"
 	      "JSON, several per file, watched for changes) to this node: AppArmor profiles are\n"
-	      "loaded with apparmor_parser, seccomp profiles are installed for the kubelet.\n"
+	      "loaded with apparmor_parser, BPF profiles go into the BPF LSM maps, seccomp\n"
+	      "profiles are installed for the kubelet. Containers are bound to their BPF profile\n"
+	      "by pavise-oci-hook over the bind socket before they run.\n"
 	      "\n"
 	      "  --profile-dir DIR          ArmorProfile files (required)\n"
 	      "  --state-dir DIR            enforcer state, AppArmor profiles in DIR/apparmor.d\n"
@@ -50,6 +65,16 @@ static void usage(FILE *f)
 	      "  --tls-cert FILE            serve HTTPS with this certificate (PEM)\n"
 	      "  --tls-key FILE             and this key (PEM)\n"
 	      "  --apparmor-parser PATH     apparmor_parser to run (default " DEFAULT_PARSER ")\n"
+	      "  --bpf-pin-dir DIR          the BPF programs' pinned state (default\n"
+	      "                             " PAVISE_BPF_PIN_DIR "); taken over at start\n"
+	      "  --bind-socket PATH         the hook's bind socket (default " BIND_SOCKET_PATH ")\n"
+	      "  --runc-root DIRS           runc state directories scanned at start for running\n"
+	      "                             containers that started without the hook (':'-\n"
+	      "                             separated, repeatable; default " DEFAULT_RUNC_ROOTS
+	      ")\n"
+	      "  --violations-log FILE      append violation records (JSON lines) to FILE\n"
+	      "  --violations-max-bytes N   rotate FILE past N bytes (default 10485760)\n"
+	      "  --violations-backups N     rotated files kept (default 3, at most 100)\n"
 	      "  --host-root DIR            read /sys and /proc under DIR (tests)\n"
 	      "  --node-name NAME           reported in /v1/status\n"
 	      "  --log-level LEVEL          error, warning, info or debug (default info)\n"
@@ -58,8 +83,24 @@ static void usage(FILE *f)
 	      "  -h, --help                 show this help\n"
 	      "\n"
 	      "SIGHUP rescans the directory and retries failed profiles; SIGTERM stops (loaded\n"
-	      "profiles stay loaded).\n",
+	      "profiles stay loaded, BPF programs and bindings stay pinned and enforcing).\n",
 	      f);
+}
+
+/* A decimal number, nothing else. */
+static int parse_number(const char *s, unsigned long long *ret)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || !end || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -77,6 +118,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		ARG_LOG_LEVEL,
 		ARG_LOG_FORMAT,
 		ARG_VERSION,
+		ARG_BPF_PIN_DIR,
+		ARG_BIND_SOCKET,
+		ARG_RUNC_ROOT,
+		ARG_VIOLATIONS_LOG,
+		ARG_VIOLATIONS_MAX_BYTES,
+		ARG_VIOLATIONS_BACKUPS,
 	};
 	static const struct option options[] = {
 		{ "profile-dir", required_argument, NULL, ARG_PROFILE_DIR },
@@ -91,6 +138,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "log-level", required_argument, NULL, ARG_LOG_LEVEL },
 		{ "log-format", required_argument, NULL, ARG_LOG_FORMAT },
 		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "bpf-pin-dir", required_argument, NULL, ARG_BPF_PIN_DIR },
+		{ "bind-socket", required_argument, NULL, ARG_BIND_SOCKET },
+		{ "runc-root", required_argument, NULL, ARG_RUNC_ROOT },
+		{ "violations-log", required_argument, NULL, ARG_VIOLATIONS_LOG },
+		{ "violations-max-bytes", required_argument, NULL, ARG_VIOLATIONS_MAX_BYTES },
+		{ "violations-backups", required_argument, NULL, ARG_VIOLATIONS_BACKUPS },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -125,6 +178,41 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case ARG_NODE_NAME:
 			a->node_name = optarg;
 			break;
+		case ARG_BPF_PIN_DIR:
+			a->bpf_pin_dir = optarg;
+			break;
+		case ARG_BIND_SOCKET:
+			a->bind_socket = optarg;
+			break;
+		case ARG_RUNC_ROOT:
+			if (a->n_runc_roots >= RUNC_ROOTS_MAX)
+				return log_error_errno(-E2BIG, "args: at most %u --runc-root",
+						       RUNC_ROOTS_MAX);
+			a->runc_roots[a->n_runc_roots++] = optarg;
+			break;
+		case ARG_VIOLATIONS_LOG:
+			a->violations_log = optarg;
+			break;
+		case ARG_VIOLATIONS_MAX_BYTES:
+		case ARG_VIOLATIONS_BACKUPS: {
+			unsigned long long v;
+
+			if (parse_number(optarg, &v) < 0 ||
+			    (c == ARG_VIOLATIONS_MAX_BYTES && v < 4096) ||
+			    (c == ARG_VIOLATIONS_BACKUPS && v > VIOLATIONS_BACKUPS_MAX))
+				return log_error_errno(
+					-EINVAL, "args: --%s: '%s' is not %s",
+					c == ARG_VIOLATIONS_MAX_BYTES ? "violations-max-bytes" :
+									"violations-backups",
+					optarg,
+					c == ARG_VIOLATIONS_MAX_BYTES ? "a size of at least 4096" :
+									"a number from 0 to 100");
+			if (c == ARG_VIOLATIONS_MAX_BYTES)
+				a->violations_max_bytes = v;
+			else
+				a->violations_backups = (unsigned)v;
+			break;
+		}
 		case ARG_LOG_LEVEL:
 		case ARG_LOG_FORMAT:
 			if (log_apply_option(c == ARG_LOG_LEVEL ? "log-level" : "log-format",
@@ -154,31 +242,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return log_error_errno(-EINVAL,
 				       "args: give both --tls-cert and --tls-key, or none");
 	return 1;
-}
-
-static void on_applied(void *userdata, const char *name, const char *enforcer, int r,
-		       const char *msg)
-{
-	(void)userdata;
-	if (r < 0)
-		log_error_errno(r, "%s: profile '%s' failed: %s", enforcer, name,
-				msg ? msg : strerror(-r));
-	else if (r == BACKEND_PENDING)
-		log_info("%s: profile '%s' %s", enforcer, name, strna(msg));
-	else
-		log_info("%s: profile '%s' applied%s%s", enforcer, name, msg ? ": " : "",
-			 strempty(msg));
-}
-
-static void on_removed(void *userdata, const char *name, const char *enforcer, int r,
-		       const char *msg)
-{
-	(void)userdata;
-	if (r < 0)
-		log_warning_errno(r, "%s: removing profile '%s' failed: %s, ignoring", enforcer,
-				  name, msg ? msg : strerror(-r));
-	else
-		log_info("%s: profile '%s' removed", enforcer, name);
 }
 
 static void on_diag(void *userdata, int error, const char *message)
@@ -276,49 +339,425 @@ static void log_caps(const struct caps *c)
 			    "ignoring");
 }
 
+/* Everything run() owns, for the callbacks. */
+struct enforcer {
+	const struct args *a;
+	struct caps caps;
+	struct bpf_enforcer *bpf; /* NULL: no BPF LSM on this node */
+	char bpf_msg[STATUS_MESSAGE_MAX];
+	struct profile_store *store;
+	struct bind_server *binds;
+	struct violation_log *vlog;
+	int audit_fd;
+	struct status_live live;
+	struct status_snapshot snap; /* the counters kept here; published by refresh() */
+	bool bindings_changed;
+};
+
+/*
+ * The kernel side of the BPF backend and the bind server: bpf-loader.h and
+ * oci.h. One seam, so the rest of the enforcer is tested without a BPF LSM.
+ */
+static int kernel_set_profile(void *kernel, const char *name, const struct pavise_bpf_profile *prof)
+{
+	return bpf_enforcer_set_profile(kernel, name, prof);
+}
+
+static int kernel_remove_profile(void *kernel, const char *name)
+{
+	return bpf_enforcer_remove_profile(kernel, name);
+}
+
+static int kernel_bind(void *kernel, uint64_t cgroup_id, const char *name,
+		       const struct bpf_container_info *info)
+{
+	return bpf_enforcer_bind(kernel, cgroup_id, name, info);
+}
+
+static const struct bpf_ops kernel_ops = {
+	.set_profile = kernel_set_profile,
+	.remove_profile = kernel_remove_profile,
+	.bind = kernel_bind,
+	.cgroup_id_of_pid = oci_cgroup_id_of_pid,
+};
+
+static void serve_binds(struct enforcer *x)
+{
+	/* between two profiles of a sync: hooks wait at most one apparmor_parser run */
+	if (x->binds)
+		bind_server_serve(x->binds, 0);
+}
+
+static void on_applied(void *userdata, const char *name, const char *enforcer, int r,
+		       const char *msg)
+{
+	if (r < 0)
+		log_error_errno(r, "%s: profile '%s' failed: %s", enforcer, name,
+				msg ? msg : strerror(-r));
+	else if (r == BACKEND_PENDING)
+		log_info("%s: profile '%s' %s", enforcer, name, strna(msg));
+	else
+		log_info("%s: profile '%s' applied%s%s", enforcer, name, msg ? ": " : "",
+			 strempty(msg));
+	serve_binds(userdata);
+}
+
+static void on_removed(void *userdata, const char *name, const char *enforcer, int r,
+		       const char *msg)
+{
+	if (r < 0)
+		log_warning_errno(r, "%s: removing profile '%s' failed: %s, ignoring", enforcer,
+				  name, msg ? msg : strerror(-r));
+	else
+		log_info("%s: profile '%s' removed", enforcer, name);
+	serve_binds(userdata);
+}
+
+static void on_bind_request(void *userdata, const struct bind_request *req, uint64_t cgroup_id,
+			    int r, const char *msg)
+{
+	struct enforcer *x = userdata;
+
+	if (r < 0) {
+		log_warning_errno(r, "bind: container '%s' (pod '%s/%s') refused: %s", req->id,
+				  req->info.pod_namespace, req->info.pod_name,
+				  msg ? msg : strerror(-r));
+		return;
+	}
+	log_info("bind: container '%s' (pod '%s/%s', cgroup %llu) bound to '%s'", req->id,
+		 req->info.pod_namespace, req->info.pod_name, (unsigned long long)cgroup_id,
+		 req->profile);
+	x->bindings_changed = true;
+}
+
+/*
+ * Publishes the counters to the status server and, when `full`, the BPF
+ * state and the bindings too (map walks: on changes and on a timer only).
+ */
+static void refresh(struct enforcer *x, bool full)
+{
+	if (x->bpf && full)
+		bpf_enforcer_stats(x->bpf, &x->snap.bpf);
+	if (x->binds)
+		bind_server_counts(x->binds, &x->snap.binds);
+	if (x->vlog) {
+		struct violation_log_counts c;
+
+		violation_log_counts(x->vlog, &c);
+		x->snap.violations.write_errors = c.write_errors;
+		x->snap.violations.rotations = c.rotations;
+	}
+	status_live_update(&x->live, &x->snap);
+	if (full && x->bpf) {
+		struct bpf_binding *b = NULL;
+		size_t n = 0;
+
+		if (bpf_enforcer_list_bindings(x->bpf, &b, &n) >= 0)
+			status_live_set_bindings(&x->live, b, n);
+	}
+	if (full)
+		x->bindings_changed = false;
+}
+
+/* Counts a violation record and appends it to the log. */
+static void record(struct enforcer *x, json_t *rec)
+{
+	const char *enforcer = json_string_value(json_object_get(rec, "enforcer"));
+	int r;
+
+	if (enforcer && strcmp(enforcer, "AppArmor") == 0)
+		x->snap.violations.records[1]++;
+	else if (enforcer && strcmp(enforcer, "Seccomp") == 0)
+		x->snap.violations.records[2]++;
+	else
+		x->snap.violations.records[0]++;
+	if (!x->vlog)
+		return;
+	r = violation_log_write(x->vlog, rec);
+	if (r < 0)
+		log_debug_errno(r, "violations: write failed: %m");
+}
+
+static void on_bpf_event(void *userdata, const struct pavise_event *ev)
+{
+	struct enforcer *x = userdata;
+	struct bpf_binding b;
+	char profile[ARMOR_NAME_MAX + 1];
+	bool bound, named;
+	json_t *rec;
+
+	x->snap.bpf_events++;
+	bound = bpf_enforcer_lookup_binding(x->bpf, ev->cgroup_id, &b) == 0;
+	named = bpf_enforcer_slot_name(x->bpf, ev->profile_slot, ev->profile_generation, profile,
+				       sizeof(profile)) == 0;
+	rec = violation_from_bpf_event(ev, bound ? &b : NULL, named ? profile : NULL,
+				       x->a->node_name);
+	if (!rec)
+		return;
+	record(x, rec);
+	json_decref(rec);
+}
+
+static void on_audit_record(void *userdata, json_t *rec, int pid)
+{
+	struct enforcer *x = userdata;
+	struct bpf_binding b;
+	uint64_t cgid;
+	bool bound = false;
+
+	x->snap.audit_records++;
+	/* the container's identity when it is one of ours (BPF bindings know it) */
+	if (x->bpf && pid > 0 && violation_pid_cgroup_id(x->a->host_root, pid, &cgid) == 0)
+		bound = bpf_enforcer_lookup_binding(x->bpf, cgid, &b) == 0;
+	if (violation_set_container(rec, bound ? &b : NULL) < 0 ||
+	    json_object_set_new(rec, "nodeName",
+				x->a->node_name ? json_string(x->a->node_name) : json_null()) < 0)
+		return;
+	record(x, rec);
+}
+
+/*
+ * The BPF LSM: loaded, or taken over from the pinned state of an earlier
+ * enforcer. On failure the node goes on with AppArmor and seccomp, and the
+ * profiles' BPF parts say why in /v1/status.
+ */
+static void open_bpf(struct enforcer *x)
+{
+	_cleanup_free_ char *msg = NULL;
+	struct bpf_enforcer_stats st;
+	int r;
+
+	if (!x->caps.bpf_lsm) {
+		snprintf(x->bpf_msg, sizeof(x->bpf_msg),
+			 "BPF LSM unavailable: 'bpf' is not in the active LSM list '%s'",
+			 x->caps.lsm);
+		return;
+	}
+	r = bpf_enforcer_open(x->a->bpf_pin_dir, &x->bpf, &msg);
+	if (r < 0) {
+		snprintf(x->bpf_msg, sizeof(x->bpf_msg), "BPF LSM unavailable: %s",
+			 msg ? msg : strerror(-r));
+		log_warning_errno(r, "bpf: %s; BPF profiles will fail, AppArmor and seccomp go on",
+				  x->bpf_msg);
+		x->bpf = NULL;
+		return;
+	}
+	bpf_enforcer_stats(x->bpf, &st);
+	snprintf(x->bpf_msg, sizeof(x->bpf_msg),
+		 "%s: %u programs attached, %u profiles, %u bindings",
+		 st.took_over ? "took over the pinned state" : "loaded", st.n_programs,
+		 st.n_profiles, st.n_bindings);
+	log_info("bpf: %s under '%s'", x->bpf_msg, x->a->bpf_pin_dir);
+}
+
+static bool bpf_part_applied(struct enforcer *x, const char *profile)
+{
+	enum apply_state st;
+
+	return profile_store_get(x->store, profile, PART_BPF, &st, NULL, 0) == 0 &&
+	       st == APPLY_APPLIED;
+}
+
+/* A running container found in a runc state directory: bind it unless it is bound. */
+static void on_running_container(void *userdata, const struct oci_container *c)
+{
+	struct enforcer *x = userdata;
+	struct bpf_binding b;
+	uint64_t cgid;
+	int r;
+
+	if (!c->bpf_profile[0])
+		return;
+	r = oci_cgroup_id_of_pid(x->a->host_root, c->pid, &cgid);
+	if (r < 0) {
+		log_debug_errno(r, "bind: container '%s': no cgroup for pid %d: %m, ignoring",
+				c->id, c->pid);
+		return;
+	}
+	if (bpf_enforcer_lookup_binding(x->bpf, cgid, &b) == 0)
+		return; /* bound by the hook, kept across the restart */
+	if (!bpf_part_applied(x, c->bpf_profile)) {
+		log_warning("bind: container '%s' names BPF profile '%s', which is not applied "
+			    "here; left unconfined by BPF",
+			    c->id, c->bpf_profile);
+		return;
+	}
+	r = bpf_enforcer_bind(x->bpf, cgid, c->bpf_profile, &c->info);
+	if (r < 0) {
+		log_warning_errno(r, "bind: container '%s' to '%s' failed: %m", c->id,
+				  c->bpf_profile);
+		return;
+	}
+	x->snap.rebound++;
+	log_info("bind: running container '%s' (pod '%s/%s', started without the hook) bound to "
+		 "'%s'",
+		 c->id, c->info.pod_namespace, c->info.pod_name, c->bpf_profile);
+}
+
+/*
+ * After the first sync: profiles and bindings in the pinned state whose
+ * ArmorProfile is gone (or has no BPF part now) are dropped; what is bound
+ * stays bound; running containers that the hook never bound are bound.
+ */
+static void reconcile_bpf(struct enforcer *x)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_free_ struct bpf_binding *b = NULL;
+	size_t n = 0;
+
+	if (!x->bpf)
+		return;
+	if (bpf_enforcer_list_profiles(x->bpf, &names, &n) >= 0)
+		for (size_t i = 0; i < n; i++) {
+			enum apply_state st = APPLY_NONE;
+
+			/* a part that failed this time keeps its old rules: fail closed */
+			(void)profile_store_get(x->store, names[i], PART_BPF, &st, NULL, 0);
+			if (st != APPLY_NONE)
+				continue;
+			if (bpf_enforcer_remove_profile(x->bpf, names[i]) >= 0)
+				log_info(
+					"bpf: profile '%s' from before the restart is gone; removed "
+					"with its bindings",
+					names[i]);
+		}
+	if (bpf_enforcer_list_bindings(x->bpf, &b, &n) >= 0)
+		for (size_t i = 0; i < n; i++) {
+			if (bpf_part_applied(x, b[i].profile))
+				continue;
+			if (bpf_enforcer_unbind(x->bpf, b[i].cgroup_id) >= 0)
+				log_info("bind: cgroup %llu unbound: its profile '%s' is gone",
+					 (unsigned long long)b[i].cgroup_id, b[i].profile);
+		}
+	for (size_t i = 0; i < x->a->n_runc_roots; i++) {
+		char list[PATH_MAX];
+
+		snprintf(list, sizeof(list), "%s", x->a->runc_roots[i]);
+		for (char *dir = list, *next; dir; dir = next) {
+			next = strchr(dir, ':');
+			if (next)
+				*next++ = '\0';
+			if (*dir)
+				(void)oci_scan_runc_root(x->a->host_root, dir, on_running_container,
+							 x);
+		}
+	}
+	if (x->snap.rebound)
+		log_info("bind: %llu running container(s) bound from the runc state directories",
+			 (unsigned long long)x->snap.rebound);
+}
+
+static void open_violations(struct enforcer *x)
+{
+	int r;
+
+	if (!x->a->violations_log)
+		return;
+	r = violation_log_open(x->a->violations_log, x->a->violations_max_bytes,
+			       x->a->violations_backups, &x->vlog);
+	if (r < 0) {
+		log_warning_errno(r, "violations: cannot open '%s': %m; not logging violations",
+				  x->a->violations_log);
+		x->vlog = NULL;
+		return;
+	}
+	x->snap.violations_enabled = true;
+	r = audit_source_open(&x->audit_fd);
+	if (r < 0) {
+		log_warning_errno(r, "violations: cannot read the kernel audit stream: %m; "
+				     "AppArmor and seccomp violations are not logged");
+		x->audit_fd = -EBADF;
+	}
+	log_info("violations: logging to '%s'%s", x->a->violations_log,
+		 x->audit_fd >= 0 ? " (BPF events and kernel audit records)" : " (BPF events)");
+}
+
+static void drain_events(struct enforcer *x)
+{
+	int r = bpf_enforcer_events_consume(x->bpf, on_bpf_event, x);
+
+	if (r < 0)
+		log_debug_errno(r, "violations: reading BPF events failed: %m");
+}
+
+static void drain_audit(struct enforcer *x)
+{
+	int r = audit_source_read(x->audit_fd, on_audit_record, x);
+
+	if (r == -ENOBUFS)
+		x->snap.audit_lost++;
+	else if (r < 0 && r != -EAGAIN)
+		log_debug_errno(r, "violations: reading audit records failed: %m");
+}
+
+static void enforcer_done(struct enforcer *x)
+{
+	x->binds = bind_server_free(x->binds);
+	x->vlog = violation_log_free(x->vlog);
+	x->audit_fd = safe_close(x->audit_fd);
+	x->store = profile_store_free(x->store);
+	/* the pinned programs, maps and bindings stay and keep enforcing */
+	x->bpf = bpf_enforcer_free(x->bpf);
+	status_live_done(&x->live);
+}
+
 static int run(const struct args *a)
 {
-	_cleanup_(profile_store_freep) struct profile_store *store = NULL;
 	_cleanup_(http_server_freep) struct http_server *server = NULL;
 	_cleanup_close_ int sfd = -EBADF, ifd = -EBADF;
+	struct enforcer x = { .a = a, .audit_fd = -EBADF };
 	struct apparmor_loader aa;
 	struct seccomp_writer sc;
+	struct bpf_backend bb;
 	struct backend b_aa, b_sc, b_bpf;
 	struct backend *backends[_PART_MAX];
 	const struct profile_store_events events = {
 		.applied = on_applied,
 		.removed = on_removed,
+		.userdata = &x,
 	};
 	struct http_route routes[STATUS_ROUTES];
 	struct status_ctx sctx;
-	struct caps caps;
 	char aa_dir[PATH_MAX], partitions[PATH_MAX];
-	uint64_t dirty_since = 0, last_event = 0, rewatch_at = 0;
+	uint64_t dirty_since = 0, last_event = 0, rewatch_at = 0, refresh_at = 0;
 	sigset_t mask;
 	int r;
 
-	r = caps_detect(a->host_root, &caps);
-	if (r < 0)
+	status_live_init(&x.live);
+	x.live.pin_dir = a->bpf_pin_dir;
+	x.live.bind_socket = a->bind_socket;
+	x.live.violations_log = a->violations_log;
+	r = caps_detect(a->host_root, &x.caps);
+	if (r < 0) {
+		enforcer_done(&x);
 		return log_error_errno(r, "caps: cannot probe the node: %m");
-	log_caps(&caps);
+	}
+	log_caps(&x.caps);
 
 	if (snprintf(aa_dir, sizeof(aa_dir), "%s/apparmor.d", a->state_dir) >=
 		    (int)sizeof(aa_dir) ||
 	    snprintf(partitions, sizeof(partitions), "%s/proc/partitions",
-		     a->host_root ? a->host_root : "") >= (int)sizeof(partitions))
+		     a->host_root ? a->host_root : "") >= (int)sizeof(partitions)) {
+		enforcer_done(&x);
 		return log_error_errno(-ENAMETOOLONG, "args: path too long");
+	}
+	open_bpf(&x);
+	x.snap.bpf_available = x.bpf != NULL;
+	snprintf(x.snap.bpf_message, sizeof(x.snap.bpf_message), "%s", x.bpf_msg);
 	apparmor_loader_init(&aa, a->parser, aa_dir, partitions, &b_aa);
-	b_aa.available = caps.apparmor;
+	b_aa.available = x.caps.apparmor;
 	seccomp_writer_init(&sc, a->seccomp_dir, &b_sc);
-	b_sc.available = caps.seccomp;
-	backend_bpf_pending(&b_bpf);
-	b_bpf.available = caps.bpf_lsm;
+	b_sc.available = x.caps.seccomp;
+	bpf_backend_init(&bb, &kernel_ops, x.bpf, partitions, &b_bpf);
+	b_bpf.unavailable_msg = x.bpf ? NULL : x.bpf_msg;
 	backends[PART_APPARMOR] = &b_aa;
 	backends[PART_SECCOMP] = &b_sc;
 	backends[PART_BPF] = &b_bpf;
-	r = profile_store_new(backends, &events, &store);
-	if (r < 0)
+	r = profile_store_new(backends, &events, &x.store);
+	if (r < 0) {
+		enforcer_done(&x);
 		return log_oom();
+	}
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -327,12 +766,16 @@ static int run(const struct args *a)
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		return log_error_errno(-errno, "signals: signalfd failed: %m");
+	if (sfd < 0) {
+		r = -errno;
+		enforcer_done(&x);
+		return log_error_errno(r, "signals: signalfd failed: %m");
+	}
 
 	sctx = (struct status_ctx){
-		.store = store,
-		.caps = &caps,
+		.store = x.store,
+		.caps = &x.caps,
+		.live = &x.live,
 		.parser_seconds = &aa.parser_seconds,
 		.node_name = a->node_name,
 		.version = PAVISE_VERSION,
@@ -349,10 +792,44 @@ static int run(const struct args *a)
 			.on_diag = on_diag,
 		},
 		&server);
-	if (r < 0)
+	if (r < 0) {
+		enforcer_done(&x);
 		return log_error_errno(r, "server: failed to start on '%s': %m", a->listen);
+	}
 	log_info("server: listening on port %u (%s)", http_server_port(server),
 		 a->tls_cert ? "https" : "http");
+
+	/*
+	 * The bind socket exists before the first sync: a hook that comes early
+	 * gets a refusal it can report (and the kubelet retries), not ECONNREFUSED.
+	 */
+	r = bind_server_new(
+		&(struct bind_server_config){
+			.path = a->bind_socket,
+			.store = x.store,
+			.ops = &kernel_ops,
+			.kernel = x.bpf,
+			.unavailable_msg = x.bpf_msg,
+			.host_root = a->host_root,
+			.on_request = on_bind_request,
+			.userdata = &x,
+		},
+		&x.binds);
+	if (r < 0) {
+		if (x.bpf || r == -EADDRINUSE) {
+			http_server_free(TAKE_PTR(server));
+			enforcer_done(&x);
+			return log_error_errno(r, "bind: cannot listen on '%s': %m",
+					       a->bind_socket);
+		}
+		log_warning_errno(r, "bind: cannot listen on '%s': %m, ignoring (no BPF LSM)",
+				  a->bind_socket);
+		x.binds = NULL;
+	} else {
+		x.snap.bind_listening = true;
+		log_info("bind: listening on '%s'", a->bind_socket);
+	}
+	open_violations(&x);
 
 	r = mkdir_p(a->profile_dir, 0755);
 	if (r < 0)
@@ -363,47 +840,90 @@ static int run(const struct args *a)
 		log_warning_errno(r, "profiles: cannot watch '%s': %m; retrying", a->profile_dir);
 		rewatch_at = mono_usec() + REWATCH_USEC;
 	}
-	(void)sync_dir(a, store, false);
-	prune_stale_apparmor(&b_aa, store, aa_dir);
+	(void)sync_dir(a, x.store, false);
+	prune_stale_apparmor(&b_aa, x.store, aa_dir);
+	reconcile_bpf(&x);
+	refresh(&x, true);
 	log_info("profiles: initial scan of '%s' applied; ready", a->profile_dir);
 
 	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = ifd, .events = POLLIN },
-		};
+		struct pollfd p[4 + BIND_POLLFDS];
+		size_t n = 0, i_ifd = SIZE_MAX, i_ev = SIZE_MAX, i_audit = SIZE_MAX, i_bind;
 		uint64_t now = mono_usec(), due = UINT64_MAX;
-		int timeout = -1;
+		int timeout = -1, t;
+
+		p[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		if (ifd >= 0) {
+			i_ifd = n;
+			p[n++] = (struct pollfd){ .fd = ifd, .events = POLLIN };
+		}
+		if (x.bpf && bpf_enforcer_events_fd(x.bpf) >= 0) {
+			i_ev = n;
+			p[n++] = (struct pollfd){ .fd = bpf_enforcer_events_fd(x.bpf),
+						  .events = POLLIN };
+		}
+		if (x.audit_fd >= 0) {
+			i_audit = n;
+			p[n++] = (struct pollfd){ .fd = x.audit_fd, .events = POLLIN };
+		}
+		i_bind = n;
+		if (x.binds)
+			n += bind_server_pollfds(x.binds, p + n, ELEMENTSOF(p) - n);
 
 		if (dirty_since)
 			due = MIN(last_event + PROFILE_DIR_DEBOUNCE_USEC,
 				  dirty_since + PROFILE_DIR_DELAY_MAX_USEC);
 		if (rewatch_at)
 			due = MIN(due, rewatch_at);
+		if (x.bpf)
+			due = MIN(due, refresh_at);
 		if (due != UINT64_MAX)
-			timeout = due > now ? (int)((due - now + 999) / 1000) : 0;
-		r = poll(p, ifd >= 0 ? 2 : 1, timeout);
-		if (r < 0 && errno != EINTR)
-			return log_error_errno(-errno, "loop: poll failed: %m");
+			timeout = due > now ?
+					  (int)MIN((due - now + 999) / 1000, (uint64_t)INT_MAX) :
+					  0;
+		t = x.binds ? bind_server_timeout_ms(x.binds, now) : -1;
+		if (t >= 0 && (timeout < 0 || t < timeout))
+			timeout = t;
+		r = poll(p, n, timeout);
+		if (r < 0 && errno != EINTR) {
+			r = -errno;
+			http_server_free(TAKE_PTR(server));
+			enforcer_done(&x);
+			return log_error_errno(r, "loop: poll failed: %m");
+		}
+		if (r < 0)
+			for (size_t k = 0; k < n; k++)
+				p[k].revents = 0;
 		now = mono_usec();
 
-		if (r > 0 && (p[0].revents & POLLIN)) {
+		/* the bind socket first: a hook is waiting on it */
+		if (x.binds)
+			bind_server_dispatch(x.binds, p + i_bind, n - i_bind, now);
+		if (i_ev != SIZE_MAX && p[i_ev].revents)
+			drain_events(&x);
+		if (i_audit != SIZE_MAX && p[i_audit].revents)
+			drain_audit(&x);
+
+		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
 					log_info("signals: SIGHUP, rescanning '%s'",
 						 a->profile_dir);
-					(void)sync_dir(a, store, true);
+					(void)sync_dir(a, x.store, true);
 					dirty_since = 0;
+					x.bindings_changed = true;
 				} else {
 					log_info("signals: %s, stopping",
 						 si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+					http_server_free(TAKE_PTR(server));
+					enforcer_done(&x);
 					return 0;
 				}
 			}
 		}
-		if (ifd >= 0 && r > 0 && (p[1].revents & POLLIN)) {
+		if (i_ifd != SIZE_MAX && (p[i_ifd].revents & POLLIN)) {
 			r = profile_dir_watch_drain(ifd);
 			if (r < 0) {
 				log_warning_errno(r,
@@ -430,7 +950,15 @@ static int run(const struct args *a)
 		if (dirty_since && (now >= last_event + PROFILE_DIR_DEBOUNCE_USEC ||
 				    now >= dirty_since + PROFILE_DIR_DELAY_MAX_USEC)) {
 			dirty_since = 0;
-			(void)sync_dir(a, store, false);
+			(void)sync_dir(a, x.store, false);
+			x.bindings_changed = true;
+		}
+		/* cgroups that went away lost their bindings in the kernel: show it */
+		if (now >= refresh_at || x.bindings_changed) {
+			refresh(&x, true);
+			refresh_at = now + REFRESH_USEC;
+		} else {
+			refresh(&x, false);
 		}
 	}
 }
@@ -442,12 +970,18 @@ int main(int argc, char **argv)
 		.seccomp_dir = DEFAULT_SECCOMP_DIR,
 		.listen = DEFAULT_LISTEN,
 		.parser = DEFAULT_PARSER,
+		.bpf_pin_dir = PAVISE_BPF_PIN_DIR,
+		.bind_socket = BIND_SOCKET_PATH,
+		.violations_max_bytes = VIOLATIONS_DEFAULT_MAX_BYTES,
+		.violations_backups = VIOLATIONS_DEFAULT_BACKUPS,
 	};
 	int r;
 
 	r = parse_args(argc, argv, &a);
 	if (r <= 0)
 		return r < 0 ? 2 : 0;
+	if (a.n_runc_roots == 0)
+		a.runc_roots[a.n_runc_roots++] = DEFAULT_RUNC_ROOTS;
 	r = run(&a);
 	return r < 0 ? 1 : 0;
 }

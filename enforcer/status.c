@@ -5,6 +5,38 @@
 
 #include "enforcer/status.h"
 
+void status_live_init(struct status_live *l)
+{
+	*l = (struct status_live){};
+	pthread_mutex_init(&l->lock, NULL);
+}
+
+void status_live_done(struct status_live *l)
+{
+	free(l->bindings);
+	l->bindings = NULL;
+	pthread_mutex_destroy(&l->lock);
+}
+
+void status_live_update(struct status_live *l, const struct status_snapshot *snap)
+{
+	pthread_mutex_lock(&l->lock);
+	l->snap = *snap;
+	pthread_mutex_unlock(&l->lock);
+}
+
+void status_live_set_bindings(struct status_live *l, struct bpf_binding *bindings, size_t n)
+{
+	struct bpf_binding *old;
+
+	pthread_mutex_lock(&l->lock);
+	old = l->bindings;
+	l->bindings = bindings;
+	l->n_bindings = n;
+	pthread_mutex_unlock(&l->lock);
+	free(old);
+}
+
 static int text(struct http_response *resp, unsigned status, const char *body)
 {
 	resp->status = status;
@@ -33,6 +65,56 @@ static int on_readyz(void *userdata, const struct http_request *req, struct http
 	return text(resp, 503, "not ready: profiles are being applied\n");
 }
 
+static json_t *binding_json(const struct bpf_binding *b)
+{
+	char id[32];
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)b->cgroup_id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "cgroupId", id, "profile",
+			 b->profile, "containerId", b->info.container_id, "container",
+			 b->info.container_name, "podNamespace", b->info.pod_namespace, "podName",
+			 b->info.pod_name, "podUid", b->info.pod_uid);
+}
+
+/* The "bpf", "bind" and "violations" sections, added to st. */
+static int live_json(struct status_live *l, json_t *st)
+{
+	json_auto_t *bindings = json_array(), *bpf = NULL, *bind = NULL, *vio = NULL;
+	const struct status_snapshot *s = &l->snap;
+	int r = 0;
+
+	if (!bindings)
+		return -ENOMEM;
+	pthread_mutex_lock(&l->lock);
+	for (size_t i = 0; i < l->n_bindings && r >= 0; i++)
+		if (json_array_append_new(bindings, binding_json(&l->bindings[i])) < 0)
+			r = -ENOMEM;
+	bpf = json_pack("{s:b, s:s, s:s?, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "available",
+			s->bpf_available, "message", s->bpf_message, "pinDir", l->pin_dir,
+			"tookOver", s->bpf.took_over, "programs", (json_int_t)s->bpf.n_programs,
+			"profiles", (json_int_t)s->bpf.n_profiles, "bound",
+			(json_int_t)s->bpf.n_bindings, "events", (json_int_t)s->bpf_events,
+			"eventsDropped", (json_int_t)s->bpf.events_dropped, "reboundAtStart",
+			(json_int_t)s->rebound, "bindings", bindings);
+	bind = json_pack("{s:s?, s:b, s:I, s:I, s:I, s:I}", "socket", l->bind_socket, "listening",
+			 s->bind_listening, "ok", (json_int_t)s->binds.ok, "failed",
+			 (json_int_t)s->binds.failed, "timeouts", (json_int_t)s->binds.timeouts,
+			 "connections", (json_int_t)s->binds.connections);
+	vio = json_pack("{s:b, s:s?, s:{s:I, s:I, s:I}, s:I, s:I, s:I, s:I}", "enabled",
+			s->violations_enabled, "log", l->violations_log, "records", "bpf",
+			(json_int_t)s->violations.records[0], "apparmor",
+			(json_int_t)s->violations.records[1], "seccomp",
+			(json_int_t)s->violations.records[2], "writeErrors",
+			(json_int_t)s->violations.write_errors, "rotations",
+			(json_int_t)s->violations.rotations, "auditRecords",
+			(json_int_t)s->audit_records, "auditOverflows", (json_int_t)s->audit_lost);
+	pthread_mutex_unlock(&l->lock);
+	if (r < 0 || !bpf || !bind || !vio || json_object_set(st, "bpf", bpf) < 0 ||
+	    json_object_set(st, "bind", bind) < 0 || json_object_set(st, "violations", vio) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int status_json(const struct status_ctx *ctx, json_t **ret)
 {
 	json_auto_t *st = NULL, *node = NULL;
@@ -47,6 +129,11 @@ int status_json(const struct status_ctx *ctx, json_t **ret)
 			 ctx->caps->lsm);
 	if (!node || json_object_set(st, "node", node) < 0)
 		return -ENOMEM;
+	if (ctx->live) {
+		r = live_json(ctx->live, st);
+		if (r < 0)
+			return r;
+	}
 	*ret = TAKE_PTR(st);
 	return 0;
 }
@@ -67,6 +154,78 @@ static int on_status(void *userdata, const struct http_request *req, struct http
 	resp->body_len = strlen(resp->body);
 	resp->content_type = "application/json";
 	return 0;
+}
+
+static int metric(struct buf *b, const char *name, const char *type, const char *help,
+		  const char *labels, uint64_t v)
+{
+	int r = prom_header(b, name, type, help);
+
+	return r < 0 ? r : prom_sample(b, name, labels, v);
+}
+
+static int live_metrics(struct status_live *l, struct buf *b)
+{
+	static const char *const m_binds = "pavise_enforcer_binds_total";
+	static const char *const m_vio = "pavise_enforcer_violations_total";
+	static const char *const m_drop = "pavise_enforcer_violations_dropped_total";
+	struct status_snapshot s;
+	int r;
+
+	pthread_mutex_lock(&l->lock);
+	s = l->snap;
+	pthread_mutex_unlock(&l->lock);
+
+	r = metric(b, "pavise_enforcer_bpf_available", "gauge",
+		   "1 when the BPF LSM programs are loaded and attached.", NULL, s.bpf_available);
+	if (r >= 0)
+		r = metric(b, "pavise_enforcer_bpf_took_over", "gauge",
+			   "1 when this enforcer took over pinned programs at start.", NULL,
+			   s.bpf.took_over);
+	if (r >= 0)
+		r = metric(b, "pavise_enforcer_bpf_programs", "gauge", "Attached BPF LSM programs.",
+			   NULL, s.bpf.n_programs);
+	if (r >= 0)
+		r = metric(b, "pavise_enforcer_bpf_profiles", "gauge",
+			   "Profiles in the BPF LSM maps.", NULL, s.bpf.n_profiles);
+	if (r >= 0)
+		r = metric(b, "pavise_enforcer_bpf_bindings", "gauge",
+			   "Containers bound to a BPF profile.", NULL, s.bpf.n_bindings);
+	if (r >= 0)
+		r = metric(b, "pavise_enforcer_bpf_events_total", "counter",
+			   "Events read from the BPF ring buffer.", NULL, s.bpf_events);
+	if (r >= 0)
+		r = metric(b, "pavise_enforcer_containers_rebound_total", "counter",
+			   "Running containers bound at start from the runc state directories.",
+			   NULL, s.rebound);
+	if (r >= 0)
+		r = prom_header(b, m_binds, "counter",
+				"Bind requests answered on the bind socket.");
+	if (r >= 0)
+		r = prom_sample(b, m_binds, "result=\"ok\"", s.binds.ok);
+	if (r >= 0)
+		r = prom_sample(b, m_binds, "result=\"failed\"", s.binds.failed);
+	if (r >= 0)
+		r = metric(b, "pavise_enforcer_bind_timeouts_total", "counter",
+			   "Bind connections closed at their deadline without a request.", NULL,
+			   s.binds.timeouts);
+	if (r >= 0)
+		r = prom_header(b, m_vio, "counter", "Violation records by enforcer.");
+	if (r >= 0)
+		r = prom_sample(b, m_vio, "enforcer=\"bpf\"", s.violations.records[0]);
+	if (r >= 0)
+		r = prom_sample(b, m_vio, "enforcer=\"apparmor\"", s.violations.records[1]);
+	if (r >= 0)
+		r = prom_sample(b, m_vio, "enforcer=\"seccomp\"", s.violations.records[2]);
+	if (r >= 0)
+		r = prom_header(b, m_drop, "counter", "Violation records lost, by where.");
+	if (r >= 0)
+		r = prom_sample(b, m_drop, "reason=\"ring_buffer_full\"", s.bpf.events_dropped);
+	if (r >= 0)
+		r = prom_sample(b, m_drop, "reason=\"audit_overflow\"", s.audit_lost);
+	if (r >= 0)
+		r = prom_sample(b, m_drop, "reason=\"write_error\"", s.violations.write_errors);
+	return r;
 }
 
 int status_metrics(const struct status_ctx *ctx, struct buf *b)
@@ -130,6 +289,8 @@ int status_metrics(const struct status_ctx *ctx, struct buf *b)
 		snprintf(labels, sizeof(labels), "enforcer=\"%s\"", caps[i].name);
 		r = prom_sample(b, "pavise_enforcer_node_capability", labels, caps[i].on);
 	}
+	if (r >= 0 && ctx->live)
+		r = live_metrics(ctx->live, b);
 	if (r >= 0)
 		r = prom_header(b, "pavise_enforcer_ready", "gauge",
 				"1 once every known profile is applied or failed.");

@@ -5,12 +5,16 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <cmocka.h>
 #include <curl/curl.h>
 
 #include "common/json-util.h"
+#include "enforcer/bind-protocol.h"
 #include "enforcer/tests/fixtures.h"
 #include "tests/lib/testlib.h"
 
@@ -23,6 +27,7 @@
 struct env {
 	char *dir;
 	char root[512], profiles[512], state[512], seccomp[512], parser[512], log[512];
+	char sock[100], pins[512], violations[512];
 	pid_t pid;
 	unsigned port;
 };
@@ -126,6 +131,11 @@ static int setup(void **state)
 	snprintf(E.seccomp, sizeof(E.seccomp), "%s/seccomp", E.dir);
 	snprintf(E.parser, sizeof(E.parser), "%s/parser", E.dir);
 	snprintf(E.log, sizeof(E.log), "%s/enforcer.log", E.dir);
+	/* the socket's directory is created by the enforcer */
+	snprintf(E.sock, sizeof(E.sock), "%s/run/bind.sock", E.dir);
+	/* not on a bpffs: wherever the test runs, the BPF LSM is unavailable */
+	snprintf(E.pins, sizeof(E.pins), "%s/pins", E.dir);
+	snprintf(E.violations, sizeof(E.violations), "%s/violations.log", E.dir);
 	snprintf(bin, sizeof(bin), "%s/bin/pavise-enforcer", testlib_output_dir());
 	snprintf(line, sizeof(line), "%s/sys/kernel/security/apparmor", E.root);
 	if (mkdir_p(line, 0755) < 0 || mkdir_p(E.profiles, 0755) < 0)
@@ -172,6 +182,14 @@ static int setup(void **state)
 				 (char *)"127.0.0.1:0",
 				 (char *)"--log-level",
 				 (char *)"debug",
+				 (char *)"--bind-socket",
+				 E.sock,
+				 (char *)"--bpf-pin-dir",
+				 E.pins,
+				 (char *)"--runc-root",
+				 E.dir,
+				 (char *)"--violations-log",
+				 E.violations,
 				 NULL };
 
 		E.pid = testlib_spawn(argv, E.log);
@@ -320,10 +338,11 @@ static void test_files_come_and_go(void **state)
 	snprintf(path, sizeof(path), "%s/.pair.tmp", E.profiles);
 	snprintf(text, sizeof(text), "%s/pair.yaml", E.profiles);
 	assert_int_equal(rename(path, text), 0);
-	wait_state("web", "bpf", "pending");
+	/* no BPF LSM here: the BPF part fails and says why, AppArmor goes on */
+	wait_state("web", "bpf", "failed");
 	st = status();
 	state_in(st, "web", "bpf", &msg);
-	assert_string_equal(msg, "pending: no BPF LSM backend in this configuration");
+	assert_non_null(strstr(msg, "BPF LSM unavailable: "));
 	state_in(st, "web", "apparmor", &msg);
 	assert_string_equal(msg, "loaded (complain)");
 	json_decref(st);
@@ -358,6 +377,84 @@ static unsigned count(const char *hay, const char *needle)
 	for (const char *s = strstr(hay, needle); s; s = strstr(s + 1, needle))
 		n++;
 	return n;
+}
+
+/* One request over the bind socket, as the hook sends it; returns the answer line parsed. */
+static json_t *bind_request(const char *line)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 10 };
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char buf[BIND_MSG_MAX + 1];
+	size_t len = 0;
+
+	assert_true(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", E.sock);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(send(fd, line, strlen(line), MSG_NOSIGNAL), (ssize_t)strlen(line));
+	for (;;) {
+		ssize_t n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+
+		assert_true(n >= 0);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	assert_non_null(strchr(buf, '\n'));
+	return json_loads(buf, 0, NULL);
+}
+
+static void test_bind_socket(void **state)
+{
+	_cleanup_free_ char *body = NULL;
+	char dir[512];
+	struct stat st_sock, st_dir;
+	const char *err;
+	json_t *resp, *st;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/run", E.dir);
+	assert_int_equal(stat(E.sock, &st_sock), 0);
+	assert_true(S_ISSOCK(st_sock.st_mode));
+	assert_int_equal(st_sock.st_mode & 07777, 0600);
+	assert_int_equal(stat(dir, &st_dir), 0);
+	assert_int_equal(st_dir.st_mode & 07777, 0700);
+
+	/* without the BPF LSM every bind is refused, saying why: the hook fails closed */
+	resp = bind_request("{\"op\": \"bind\", \"id\": \"c1\", \"pid\": 1, "
+			    "\"profile\": \"initial\"}\n");
+	assert_non_null(resp);
+	assert_true(json_is_false(json_object_get(resp, "ok")));
+	err = json_string_value(json_object_get(resp, "error"));
+	assert_non_null(err);
+	assert_non_null(
+		strstr(err, "the BPF LSM is not available on this node: BPF LSM unavailable"));
+	json_decref(resp);
+	resp = bind_request("not json\n");
+	assert_non_null(strstr(json_string_value(json_object_get(resp, "error")), "not JSON"));
+	json_decref(resp);
+	assert_int_equal(testlib_wait_for(E.log, "bind: container 'c1' (pod '/') refused", 5000,
+					  NULL, 0),
+			 0);
+
+	st = status();
+	assert_true(json_is_false(json_path(st, "bpf", "available", NULL)));
+	assert_non_null(strstr(json_string_value(json_path(st, "bpf", "message", NULL)),
+			       "BPF LSM unavailable: "));
+	assert_true(json_is_true(json_path(st, "bind", "listening", NULL)));
+	assert_int_equal(json_integer_value(json_path(st, "bind", "failed", NULL)), 2);
+	assert_int_equal(json_array_size(json_path(st, "bpf", "bindings", NULL)), 0);
+	assert_true(json_is_true(json_path(st, "violations", "enabled", NULL)));
+	json_decref(st);
+	assert_int_equal(get("/metrics", &body), 200);
+	assert_non_null(strstr(body, "pavise_enforcer_binds_total{result=\"failed\"} 2\n"));
+	assert_non_null(strstr(body, "pavise_enforcer_binds_total{result=\"ok\"} 0\n"));
+	assert_non_null(strstr(body, "pavise_enforcer_bpf_available 0\n"));
+	assert_non_null(strstr(body, "pavise_enforcer_violations_total{enforcer=\"bpf\"} 0\n"));
+	/* the violation log exists from the start, for whoever tails it */
+	assert_int_equal(stat(E.violations, &st_sock), 0);
 }
 
 static void test_sighup_and_sigterm(void **state)
@@ -429,6 +526,12 @@ static void test_tls(void **state)
 				 crt,
 				 (char *)"--tls-key",
 				 key,
+				 (char *)"--bind-socket",
+				 E.sock,
+				 (char *)"--bpf-pin-dir",
+				 E.pins,
+				 (char *)"--runc-root",
+				 E.dir,
 				 NULL };
 
 		pid = testlib_spawn(argv, log);
@@ -460,6 +563,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ready_and_initial),
 		cmocka_unit_test(test_files_come_and_go),
+		cmocka_unit_test(test_bind_socket),
 		cmocka_unit_test(test_sighup_and_sigterm),
 		cmocka_unit_test(test_tls),
 	};
