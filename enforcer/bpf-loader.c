@@ -384,22 +384,30 @@ static int load_and_attach(struct bpf_enforcer *e, uint64_t build_hash, char **r
 		}
 		/*
 		 * Pin beside the old link, then rename over it: the old program
-		 * is detached only once the new one is attached and pinned.
+		 * is detached only once the new one is attached and pinned
+		 * (bpffs refuses names with a dot, hence "-new").
 		 */
 		r = pin_path(path, sizeof(path), e->pin_dir, "links", name, "");
 		if (r >= 0)
-			r = pin_path(tmp, sizeof(tmp), e->pin_dir, "links", name, ".new");
+			r = pin_path(tmp, sizeof(tmp), e->pin_dir, "links", name, "-new");
 		if (r >= 0) {
 			(void)unlink(tmp);
 			r = bpf_link__pin(link, tmp);
 		}
-		if (r >= 0 && rename(tmp, path) < 0)
-			r = -errno;
-		bpf_link__destroy(link); /* the pin keeps it */
 		if (r < 0) {
-			set_msg(reterr_msg, "cannot pin the link of %s: %s", name, strerror(-r));
+			bpf_link__destroy(link);
+			set_msg(reterr_msg, "cannot pin the link of %s at %s: %s", name, tmp,
+				strerror(-r));
 			goto out;
 		}
+		if (rename(tmp, path) < 0) {
+			r = -errno;
+			(void)bpf_link__unpin(link);
+			bpf_link__destroy(link);
+			set_msg(reterr_msg, "cannot rename %s to %s: %s", tmp, path, strerror(-r));
+			goto out;
+		}
+		bpf_link__destroy(link); /* the pin keeps it */
 		n++;
 	}
 	remove_stale_links(e->pin_dir, skel);
