@@ -26,6 +26,7 @@ LOOP_VARIANTS = {
     "a-unbound": "container 'bpf', not bound (no BPF side)",
     "b": "container, unconfined",
     "aa": "container, AppArmor profile (64 rules per type)",
+    "b2": "a second unconfined container (noise floor)",
 }
 
 
@@ -60,6 +61,13 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
+def drop_rounds(loops, var, rounds):
+    """Leaves out of variant var the rounds in which it did not run as intended."""
+    for per_round in loops.get(var, {}).values():
+        for r in rounds:
+            per_round.pop(r, None)
+
+
 def ratio(loops, num, den, op):
     """(median over rounds of min(num)/min(den), median of paired batch ratios, per round)"""
     a, b = loops.get(num, {}).get(op, {}), loops.get(den, {}).get(op, {})
@@ -86,13 +94,19 @@ def main():
     loops, events = parse(a.console)
     unavailable = [e for k, e in events if k == "unavailable"]
     bpf_missing = "; ".join(sorted({e["why"] for e in unavailable}))
+    # (d) must run with no BPF LSM program attached: a round where some were
+    # still loaded (bpftool's count) is left out and said so.
+    progs = {e.get("label"): e.get("count") for k, e in events if k == "lsm-programs"}
+    dirty = [int(l[3:]) for l, n in progs.items() if l and l.startswith("d.r") and n not in ("0", None)]
+    if dirty:
+        drop_rounds(loops, "d", dirty)
     broken = []
     if a.lab_rc != 0:
         broken.append(f"the lab run failed (exit {a.lab_rc}): see the TAP log {a.tap}")
-    for v in ("d", "c", "b", "aa"):
+    for v in ("d", "c", "b", "aa", "b2"):
         for op in OPS:
             n = len(loops.get(v, {}).get(op, {}))
-            if n != a.rounds:
+            if n != a.rounds - (len(dirty) if v == "d" else 0):
                 broken.append(f"variant {v} op {op}: {n} of {a.rounds} rounds measured")
     if len(loops.get("a", {}).get("open", {})) != a.rounds and not unavailable:
         broken.append("the BPF-bound container was not measured and nothing said why")
@@ -116,7 +130,8 @@ def main():
 
     for num, den, what in (("c", "d", "node: enforcer running / no BPF programs"),
                            ("a", "b", "container: BPF 64 rules/type / unconfined"),
-                           ("aa", "b", "container: AppArmor profile / unconfined")):
+                           ("aa", "b", "container: AppArmor profile / unconfined"),
+                           ("b2", "b", "noise floor: two unconfined containers")):
         for op in OPS:
             r, paired, per = ratio(loops, num, den, op)
             if num == "c":
@@ -178,8 +193,12 @@ def main():
     starts = [int(e["ms"]) for k, e in events if k == "enforcer-start"]
     if starts:
         rows.append(("enforcer start -> ready (median)", f"{med(starts):.0f} ms", "-", ""))
-    progs = {e.get("label"): e.get("count") for k, e in events if k == "lsm-programs"}
-    res.update(enforcer_start_ms=starts, lsm_programs=progs, unavailable=unavailable)
+    purges = [e for k, e in events if k == "purge"]
+    freed = [int(e["ms"]) for e in purges if e.get("lsm_programs_left") == "0"]
+    if freed:
+        rows.append(("pins removed -> programs freed (median)", f"{med(freed):.0f} ms", "-", ""))
+    res.update(enforcer_start_ms=starts, lsm_programs=progs, unavailable=unavailable,
+               purges=purges, d_rounds_left_out=dirty)
 
     print(f"bench-enforcer: kernel {setup.get('kernel', '?')}, {setup.get('cpus', '?')} vCPUs (TCG), "
           f"{a.rounds} rounds; ratios are medians of per-round ratios")
@@ -190,8 +209,10 @@ def main():
             continue
         print(f"  {r[0]:<{w}}  {r[1]:<46} {r[2]:<10} {r[3]}")
     if progs:
-        print("  BPF LSM programs attached per round (before / with the enforcer): " +
+        print("  BPF LSM programs loaded (d: before the enforcer, c: with it): " +
               ", ".join(f"{k}={v}" for k, v in sorted(progs.items())))
+    if dirty:
+        print(f"  (d) rounds left out, BPF programs still loaded: {sorted(dirty)}")
     if first_err:
         print(f"  first bind refusal: {first_err}")
     if bpf_missing:
