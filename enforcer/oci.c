@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,6 +97,23 @@ static int copy_cri(const json_t *ann, const char *where, const char *key, char 
 	return 0;
 }
 
+/* CRI-O names the same things differently; containerd's keys win when both are there. */
+#define CRIO_CONTAINER_TYPE "io.kubernetes.cri-o.ContainerType"
+#define IDENTITY(field, cri, crio)                                         \
+	{                                                                  \
+		cri, crio, offsetof(struct bpf_container_info, field),     \
+			sizeof(((struct bpf_container_info *)NULL)->field) \
+	}
+static const struct {
+	const char *cri, *crio;
+	size_t offset, size;
+} identity[] = {
+	IDENTITY(container_name, OCI_CRI_CONTAINER_NAME, "io.kubernetes.container.name"),
+	IDENTITY(pod_namespace, OCI_CRI_SANDBOX_NS, "io.kubernetes.pod.namespace"),
+	IDENTITY(pod_name, OCI_CRI_SANDBOX_NAME, "io.kubernetes.pod.name"),
+	IDENTITY(pod_uid, OCI_CRI_SANDBOX_UID, "io.kubernetes.pod.uid"),
+};
+
 /*
  * Fills the identity and the BPF profile of c from the annotations (NULL:
  * none). `where` names the annotations in messages.
@@ -105,7 +123,7 @@ static int apply_annotations(const json_t *ann, const char *where, struct oci_co
 {
 	char key[sizeof(OCI_BPF_ANNOTATION_PREFIX) + sizeof(c->info.container_name)];
 	char b[OCI_SHOW_MAX + 4];
-	const char *k, *type, *v;
+	const char *k, *type, *type_key, *v;
 	bool has_bpf = false;
 	json_t *val;
 	int r;
@@ -125,25 +143,22 @@ static int apply_annotations(const json_t *ann, const char *where, struct oci_co
 			has_bpf = true;
 	}
 
-	type = json_string_value(json_object_get(ann, OCI_CRI_CONTAINER_TYPE));
+	type_key = json_object_get(ann, OCI_CRI_CONTAINER_TYPE) ? OCI_CRI_CONTAINER_TYPE :
+								  CRIO_CONTAINER_TYPE;
+	type = json_string_value(json_object_get(ann, type_key));
 	if (type && strcmp(type, "container") != 0 && strcmp(type, "sandbox") != 0)
 		return oci_error(reterr_msg, -EINVAL,
-				 "%s.\"" OCI_CRI_CONTAINER_TYPE "\": '%s' is neither 'container' "
-				 "nor 'sandbox'",
-				 where, shown(type, b));
-	r = copy_cri(ann, where, OCI_CRI_CONTAINER_NAME, c->info.container_name,
-		     sizeof(c->info.container_name), reterr_msg);
-	if (r >= 0)
-		r = copy_cri(ann, where, OCI_CRI_SANDBOX_NS, c->info.pod_namespace,
-			     sizeof(c->info.pod_namespace), reterr_msg);
-	if (r >= 0)
-		r = copy_cri(ann, where, OCI_CRI_SANDBOX_NAME, c->info.pod_name,
-			     sizeof(c->info.pod_name), reterr_msg);
-	if (r >= 0)
-		r = copy_cri(ann, where, OCI_CRI_SANDBOX_UID, c->info.pod_uid,
-			     sizeof(c->info.pod_uid), reterr_msg);
-	if (r < 0)
-		return r;
+				 "%s.\"%s\": '%s' is neither 'container' nor 'sandbox'", where,
+				 type_key, shown(type, b));
+	for (size_t i = 0; i < ELEMENTSOF(identity); i++) {
+		const char *key_used = json_object_get(ann, identity[i].cri) ? identity[i].cri :
+									       identity[i].crio;
+
+		r = copy_cri(ann, where, key_used, (char *)&c->info + identity[i].offset,
+			     identity[i].size, reterr_msg);
+		if (r < 0)
+			return r;
+	}
 
 	/* The pod's sandbox (pause) container runs no workload: never bound. */
 	if (type && strcmp(type, "sandbox") == 0)

@@ -63,6 +63,17 @@ static int parse(const char *s, struct oci_container *c, char **msg)
 	return oci_container_from_state(s, strlen(s), c, msg);
 }
 
+/* The profile and the names a binding records. */
+static void assert_bound_as(const struct oci_container *c, const char *profile, const char *name,
+			    const char *ns, const char *pod, const char *uid)
+{
+	assert_string_equal(c->bpf_profile, profile);
+	assert_string_equal(c->info.container_name, name);
+	assert_string_equal(c->info.pod_namespace, ns);
+	assert_string_equal(c->info.pod_name, pod);
+	assert_string_equal(c->info.pod_uid, uid);
+}
+
 static void test_state_with_annotations(void **state)
 {
 	_cleanup_free_ char *s = state_json("abc123", "/nonexistent/bundle",
@@ -78,12 +89,40 @@ static void test_state_with_annotations(void **state)
 	assert_string_equal(c.id, "abc123");
 	assert_int_equal(c.pid, 4242);
 	assert_string_equal(c.bundle, "/nonexistent/bundle");
-	assert_string_equal(c.bpf_profile, "varmor-shop-web");
 	assert_string_equal(c.info.container_id, "abc123");
+	assert_bound_as(&c, "varmor-shop-web", "app", "shop", "web-0",
+			"6f1c2a7e-0d1b-4c1e-9a55-3f1f7a2b9c10");
+
+	/* CRI-O's keys for the same identity */
+	free(s);
+	s = state_json(
+		"abc", "/b",
+		"{\"io.kubernetes.cri-o.ContainerType\":\"container\","
+		"\"io.kubernetes.container.name\":\"app\",\"io.kubernetes.pod.name\":\"web-0\","
+		"\"io.kubernetes.pod.namespace\":\"shop\",\"io.kubernetes.pod.uid\":\"u-1\","
+		"\"" BPF_KEY "app\":\"localhost/web\"}");
+	assert_int_equal(parse(s, &c, &msg), 0);
+	assert_bound_as(&c, "web", "app", "shop", "web-0", "u-1");
+
+	free(s);
+	s = state_json("abc", "/b",
+		       "{\"io.kubernetes.cri-o.ContainerType\":\"sandbox\","
+		       "\"io.kubernetes.container.name\":\"app\",\"" BPF_KEY
+		       "app\":\"localhost/web\"}");
+	assert_int_equal(parse(s, &c, &msg), 0);
+	assert_string_equal(c.bpf_profile, "");
+	free(s);
+	s = state_json("abc", "/b", "{\"io.kubernetes.cri-o.ContainerType\":\"pod\"}");
+	assert_int_equal(parse(s, &c, &msg), -EINVAL);
+	assert_non_null(strstr(msg, "io.kubernetes.cri-o.ContainerType"));
+	free(s);
+	/* containerd's key wins when both are there */
+	s = state_json("abc", "/b",
+		       "{\"io.kubernetes.container.name\":\"other\"," CRI_APP ",\"" BPF_KEY
+		       "app\":\"localhost/web\"}");
+	assert_int_equal(parse(s, &c, &msg), 0);
 	assert_string_equal(c.info.container_name, "app");
-	assert_string_equal(c.info.pod_name, "web-0");
-	assert_string_equal(c.info.pod_namespace, "shop");
-	assert_string_equal(c.info.pod_uid, "6f1c2a7e-0d1b-4c1e-9a55-3f1f7a2b9c10");
+	assert_string_equal(c.bpf_profile, "web");
 }
 
 static void test_state_without_profile(void **state)
