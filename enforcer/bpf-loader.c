@@ -544,14 +544,28 @@ static int clear_dir(const char *path)
 
 int bpf_enforcer_purge(const char *pin_dir)
 {
+	_cleanup_close_ int fd = -EBADF;
 	char path[PIN_PATH_MAX];
 	int r, k;
 
 	if (!pin_dir)
 		pin_dir = PAVISE_BPF_PIN_DIR;
-	if (snprintf(path, sizeof(path), "%s/links", pin_dir) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/maps/containers", pin_dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	r = clear_dir(path); /* links first: the programs stop */
+	/*
+	 * Unbind every container first: that takes effect at once, while the
+	 * kernel releases unpinned links later, from a work queue.
+	 */
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		uint64_t key;
+
+		while (bpf_map_get_next_key(fd, NULL, &key) == 0)
+			if (bpf_map_delete_elem(fd, &key) < 0)
+				break;
+	}
+	snprintf(path, sizeof(path), "%s/links", pin_dir);
+	r = clear_dir(path); /* then the links: the programs stop */
 	snprintf(path, sizeof(path), "%s/maps", pin_dir);
 	k = clear_dir(path);
 	if (r >= 0)
