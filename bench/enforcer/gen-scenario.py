@@ -97,10 +97,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--open", type=int, default=20000)
     ap.add_argument("--stat", type=int, default=20000)
-    ap.add_argument("--exec", type=int, default=100)
+    ap.add_argument("--exec", type=int, default=120)
     ap.add_argument("--connect", type=int, default=2000)
     ap.add_argument("--flips", type=int, default=5)
-    ap.add_argument("--batches", type=int, default=10)
+    ap.add_argument("--batches", type=int, default=40)
     ap.add_argument("--bind-many", type=int, default=256)
     a = ap.parse_args()
     for k, v in vars(a).items():
