@@ -942,8 +942,10 @@ static int sync_policy(struct controller *c, bool cluster, const char *key, json
 	in.error_message = errmsg;
 
 	pthread_mutex_lock(&c->lock);
-	e = profile_get(c, pname, &r);
-	if (e) {
+	/* Only a profile that exists has counts to write. */
+	e = in.action == CONTROLLER_ACTION_CREATE_FAILED ? profile_find(c, pname) :
+							   profile_get(c, pname, &r);
+	if (e && in.action != CONTROLLER_ACTION_CREATE_FAILED) {
 		char *ns = strdup(pns), *pk = strdup(key);
 
 		if (!e->namespace)
