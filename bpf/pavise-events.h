@@ -26,7 +26,7 @@
 #define PAVISE_NET_EVENT_CONNECT 1
 #define PAVISE_NET_EVENT_SOCKET	 2
 
-#define PAVISE_EVENT_PATH_MAX 4096 /* bytes of path, NUL-terminated, cut at the end */
+#define PAVISE_EVENT_PATH_MAX	 4096 /* bytes of path, NUL-terminated, cut at the end */
 
 struct pavise_event {
 	__u32 action; /* PAVISE_ACTION_* (DENIED | AUDIT possible) */

@@ -24,8 +24,8 @@
  * not applied on this node): the hook then fails the container's creation
  * and the kubelet retries, so no container runs unconfined.
  */
-#define BIND_SOCKET_PATH    "/run/pavise/enforcer.sock"
-#define BIND_MSG_MAX	    8192U
+#define BIND_SOCKET_PATH	"/run/pavise/enforcer.sock"
+#define BIND_MSG_MAX		8192U
 #define BIND_DEFAULT_TIMEOUT_MS 10000U
 
 /*
@@ -34,6 +34,5 @@
  * enforcer listens, -ETIMEDOUT, -EPROTO for a malformed answer, -EPERM when
  * the enforcer refused (reterr_msg says why).
  */
-int bind_client_request(const char *socket_path, const struct oci_container *c,
-			uint64_t cgroup_id, unsigned timeout_ms,
-			char **reterr_msg) _warn_unused_result_;
+int bind_client_request(const char *socket_path, const struct oci_container *c, uint64_t cgroup_id,
+			unsigned timeout_ms, char **reterr_msg) _warn_unused_result_;
