@@ -285,7 +285,7 @@ int violation_time_format(int64_t sec, long nsec, unsigned digits, char *buf, si
 {
 	struct tm tm;
 	time_t t = (time_t)sec;
-	char frac[16] = "";
+	char frac[32] = "";
 	size_t n;
 
 	if (size < 40 || nsec < 0 || nsec >= 1000000000L || digits > 9)
