@@ -43,6 +43,17 @@ enum {
 
 #define EPERM 1
 
+/*
+ * kernel_cap_t was { __u32 cap[2]; } until 6.3 (f122a08b197d "capability:
+ * just use a 'u64' instead of a 'u32[2]' array") and { u64 val; } since;
+ * on little-endian both read as the same 8 bytes, so the programs read
+ * the whole field as one u64. Outside the preserve_access_index region:
+ * only cred.cap_effective is relocated, never .val (6.1 has no .val).
+ */
+typedef struct {
+	__u64 val;
+} kernel_cap_t;
+
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
 struct qstr {
@@ -117,16 +128,6 @@ struct cgroup {
 struct css_set {
 	struct cgroup *dfl_cgrp;
 };
-
-/*
- * kernel_cap_t was { __u32 cap[2]; } until 6.3 (f122a08b197d "capability:
- * just use a 'u64' instead of a 'u32[2]' array") and { u64 val; } since;
- * on little-endian both read as the same 8 bytes, so the programs read
- * the whole field as one u64.
- */
-typedef struct {
-	__u64 val;
-} kernel_cap_t;
 
 struct cred {
 	kernel_cap_t cap_effective;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/pavise-events.h"
@@ -54,6 +55,21 @@ static const char *const map_names[N_MAPS] = {
 	[MAP_BUILD] = "build",
 };
 
+/*
+ * Inner maps must equal the template libbpf made from the object, BTF
+ * included: 6.1 compares timer_off, -ENOENT for a map with BTF and -EINVAL
+ * for one without, so a map created without BTF is refused (EINVAL). The
+ * values get BTF of the same sizes: a u32 key, a struct of bytes.
+ */
+enum { INNER_META, INNER_FILE, INNER_NET, INNER_MOUNT, N_INNER };
+
+struct inner_btf {
+	int fd;
+	__u32 key_id;
+	__u32 value_ids[N_INNER];
+	__u32 sizes[N_INNER];
+};
+
 struct bpf_enforcer {
 	char *pin_dir;
 	int fds[N_MAPS];
@@ -63,6 +79,7 @@ struct bpf_enforcer {
 	bool took_over;
 	unsigned n_programs;
 	struct pavise_slot_name slots[PAVISE_MAX_PROFILES]; /* copy of slot_names */
+	struct inner_btf *ibtf; /* BTF for the inner maps, made on first use */
 };
 
 static int set_msg(char **reterr_msg, const char *fmt, ...) _printf_(2, 3);
@@ -517,6 +534,9 @@ struct bpf_enforcer *bpf_enforcer_free(struct bpf_enforcer *e)
 	ring_buffer__free(e->rb);
 	for (int i = 0; i < N_MAPS; i++)
 		safe_close(e->fds[i]);
+	if (e->ibtf)
+		safe_close(e->ibtf->fd);
+	free(e->ibtf);
 	free(e->pin_dir);
 	free(e);
 	return NULL;
@@ -577,11 +597,67 @@ int bpf_enforcer_purge(const char *pin_dir)
 
 /* ---- profiles ---- */
 
-static int new_inner(const char *name, uint32_t value_size, uint32_t max_entries)
+static int inner_btf_make(struct inner_btf *ib)
 {
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(uint32_t), value_size, max_entries,
-				NULL);
+	static const char *const names[N_INNER] = { "pavise_profile_meta", "pavise_file_entry",
+						    "pavise_net_entry", "pavise_mount_entry" };
+	struct btf *btf = btf__new_empty();
+	int u8_id, r = 0;
 
+	ib->sizes[INNER_META] = sizeof(struct pavise_profile_meta);
+	ib->sizes[INNER_FILE] = sizeof(struct pavise_file_entry);
+	ib->sizes[INNER_NET] = sizeof(struct pavise_net_entry);
+	ib->sizes[INNER_MOUNT] = sizeof(struct pavise_mount_entry);
+	if (!btf)
+		return -errno;
+	r = btf__add_int(btf, "unsigned int", 4, 0);
+	if (r > 0) {
+		ib->key_id = (__u32)r;
+		r = btf__add_int(btf, "unsigned char", 1, 0);
+	}
+	u8_id = r;
+	for (int i = 0; i < N_INNER && r > 0; i++) {
+		int arr = btf__add_array(btf, (int)ib->key_id, u8_id, ib->sizes[i]);
+
+		r = arr > 0 ? btf__add_struct(btf, names[i], ib->sizes[i]) : arr;
+		if (r > 0) {
+			ib->value_ids[i] = (__u32)r;
+			r = btf__add_field(btf, "bytes", arr, 0, 0) < 0 ? -EINVAL : r;
+		}
+	}
+	if (r > 0)
+		r = btf__load_into_kernel(btf);
+	if (r >= 0) {
+		ib->fd = btf__fd(btf);
+		ib->fd = ib->fd >= 0 ? fcntl(ib->fd, F_DUPFD_CLOEXEC, 3) : -EBADF;
+		r = ib->fd >= 0 ? 0 : -errno;
+	}
+	btf__free(btf);
+	return r < 0 ? r : 0;
+}
+
+static int new_inner(struct bpf_enforcer *e, int kind, const char *name, uint32_t max_entries)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	int fd, r;
+
+	if (!e->ibtf) {
+		e->ibtf = calloc(1, sizeof(*e->ibtf));
+		if (!e->ibtf)
+			return -ENOMEM;
+		e->ibtf->fd = -EBADF;
+		r = inner_btf_make(e->ibtf);
+		if (r < 0) {
+			free(e->ibtf);
+			e->ibtf = NULL;
+			return r;
+		}
+	}
+	opts.btf_fd = (__u32)e->ibtf->fd;
+	opts.btf_key_type_id = e->ibtf->key_id;
+	opts.btf_value_type_id = e->ibtf->value_ids[kind];
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(uint32_t), e->ibtf->sizes[kind],
+			    max_entries, &opts);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -670,11 +746,11 @@ int bpf_enforcer_set_profile(struct bpf_enforcer *e, const char *name,
 		meta.ptrace.permissions = 0;
 
 	/* New inner maps, written completely before anything can see them. */
-	fds[0] = new_inner("pv_meta", sizeof(struct pavise_profile_meta), 1);
-	fds[1] = new_inner("pv_files", sizeof(struct pavise_file_entry), PAVISE_MAX_RULES);
-	fds[2] = new_inner("pv_procs", sizeof(struct pavise_file_entry), PAVISE_MAX_RULES);
-	fds[3] = new_inner("pv_nets", sizeof(struct pavise_net_entry), PAVISE_MAX_RULES);
-	fds[4] = new_inner("pv_mounts", sizeof(struct pavise_mount_entry), PAVISE_MAX_RULES);
+	fds[0] = new_inner(e, INNER_META, "pv_meta", 1);
+	fds[1] = new_inner(e, INNER_FILE, "pv_files", PAVISE_MAX_RULES);
+	fds[2] = new_inner(e, INNER_FILE, "pv_procs", PAVISE_MAX_RULES);
+	fds[3] = new_inner(e, INNER_NET, "pv_nets", PAVISE_MAX_RULES);
+	fds[4] = new_inner(e, INNER_MOUNT, "pv_mounts", PAVISE_MAX_RULES);
 	for (int i = 0; i < 5; i++)
 		if (fds[i] < 0)
 			return fds[i];
@@ -698,9 +774,15 @@ int bpf_enforcer_set_profile(struct bpf_enforcer *e, const char *name,
 	if (bpf_map_update_elem(e->fds[MAP_SLOT_NAMES], &slot, &sn, BPF_ANY) < 0)
 		return -errno;
 	e->slots[slot] = sn;
-	for (int i = 0; i < 5; i++)
-		if (bpf_map_update_elem(e->fds[outer[i]], &slot, &fds[i], BPF_ANY) < 0)
-			return -errno;
+	for (int i = 0; i < 5; i++) {
+		if (bpf_map_update_elem(e->fds[outer[i]], &slot, &fds[i], BPF_ANY) == 0)
+			continue;
+		r = -errno;
+		/* A new profile that did not make it is not left half there. */
+		if (!existing)
+			(void)bpf_enforcer_remove_profile(e, name);
+		return r;
+	}
 	return 0;
 }
 
