@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "enforcer/bind-server.h"
@@ -440,6 +441,31 @@ static void test_unavailable(void **state)
 	assert_int_equal(f->kernel.n_bind, 0);
 }
 
+static void test_many_binds(void **state)
+{
+	struct fx *f = *state;
+	struct timespec t0, t1;
+	struct bind_server_counts c;
+	const int n = 200;
+	uint64_t us;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < n; i++) {
+		json_t *resp = ask(f, "{'op': 'bind', 'pid': 11, 'profile': 'web'}");
+
+		assert_true(json_is_true(json_object_get(resp, "ok")));
+		json_decref(resp);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	us = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+	print_message("# %d binds, one connection each, fake kernel: %llu us per bind\n", n,
+		      (unsigned long long)(us / (uint64_t)n));
+	bind_server_counts(f->srv, &c);
+	assert_int_equal(c.ok, (uint64_t)n);
+	assert_int_equal(c.connections, 0);
+	assert_int_equal(f->kernel.n_bind, (unsigned)n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +475,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stuck_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unavailable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_binds, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
