@@ -141,6 +141,8 @@ def main():
             f"# round {r}",
             f"node allowed {g} progs d.r{r}",
             f"node allowed {g} node-loops d r{r} {counts}",
+            # (d) again, same state: (d2)/(d) is the noise floor of the node's figures.
+            f"node allowed {g} node-loops d2 r{r} {counts}",
             f"node allowed {g} enforcer-start",
             f"node allowed {g} node-loops c r{r} {counts}",
             f"node allowed {g} progs c.r{r}",

@@ -27,6 +27,7 @@ LOOP_VARIANTS = {
     "b": "container, unconfined",
     "aa": "container, AppArmor profile (64 rules per type)",
     "b2": "a second unconfined container (noise floor)",
+    "d2": "the node again before the enforcer (noise floor)",
 }
 
 
@@ -108,13 +109,14 @@ def main():
     dirty = [int(l[3:]) for l, n in progs.items() if l and l.startswith("d.r") and n not in ("0", None)]
     if dirty:
         drop_rounds(loops, "d", dirty)
+        drop_rounds(loops, "d2", dirty)
     broken = []
     if a.lab_rc != 0:
         broken.append(f"the lab run failed (exit {a.lab_rc}): see the TAP log {a.tap}")
-    for v in ("d", "c", "b", "aa", "b2"):
+    for v in ("d", "d2", "c", "b", "aa", "b2"):
         for op in OPS:
             n = len(loops.get(v, {}).get(op, {}))
-            if n != a.rounds - (len(dirty) if v == "d" else 0):
+            if n != a.rounds - (len(dirty) if v in ("d", "d2") else 0):
                 broken.append(f"variant {v} op {op}: {n} of {a.rounds} rounds measured")
     if len(loops.get("a", {}).get("open", {})) != a.rounds and not unavailable:
         broken.append("the BPF-bound container was not measured and nothing said why")
@@ -139,10 +141,11 @@ def main():
     for num, den, what in (("c", "d", "node: enforcer running / no BPF programs"),
                            ("a", "b", "container: BPF 64 rules/type / unconfined"),
                            ("aa", "b", "container: AppArmor profile / unconfined"),
-                           ("b2", "b", "noise floor: two unconfined containers")):
+                           ("b2", "b", "noise floor: two unconfined containers"),
+                           ("d2", "d", "noise floor: the node twice, no BPF")):
         for op in OPS:
             r, by_round, paired, per = ratio(loops, num, den, op)
-            if num == "c":
+            if num in ("c", "d2"):
                 paired = None  # different steps: no batch pairs
             res["ratios"][f"{num}/{den} {op}"] = {
                 "of_minimums": r, "median_of_round_minimum_ratios": by_round,
@@ -167,6 +170,10 @@ def main():
         kb = int(rss[label]["kb"]) if label in rss else None
         rows.append((what, "n/a" if kb is None else f"{kb / 1024:.1f} MiB", "-", ""))
         res[f"rss_{label}_kb"] = kb
+    hwm = max((int(e["hwm_kb"]) for e in rss.values() if "hwm_kb" in e), default=None)
+    if hwm is not None:
+        rows.append(("peak RSS (VmHWM, loading the BPF programs)", f"{hwm / 1024:.1f} MiB", "-", ""))
+        res["rss_peak_kb"] = hwm
     kb = int(rss["bound"]["kb"]) if "bound" in rss else None
     bound = int(many["bound"]) if "bound" in many else None
     shown = "n/a" if kb is None else f"{kb / 1024:.1f} MiB ({bound}/{a.bind_many} bound)"
@@ -189,7 +196,8 @@ def main():
     over = [aa[l] - parser[l] for l in aa if l in parser]
     b = med(bpf_ms)
     target_row("BPF: file renamed -> access flipped", b,
-               "n/a" if b is None else f"{b:.0f} ms (median of {len(bpf_ms)}, max {max(bpf_ms):.0f})",
+               "n/a" if b is None else
+               f"{b:.0f} ms (median of {len(bpf_ms)}, {min(bpf_ms):.0f}-{max(bpf_ms):.0f})",
                "<= 100 ms", b is not None and b <= 100, "flip_bpf_ms")
     am, pm, om = med(list(aa.values())), med(list(parser.values())), med(over)
     rows.append(("AppArmor: file renamed -> access flipped",
