@@ -225,6 +225,12 @@ int bind_server_new(const struct bind_server_config *cfg, struct bind_server **r
 	return 0;
 }
 
+void bind_server_set_kernel(struct bind_server *s, void *kernel, const char *unavailable_msg)
+{
+	s->cfg.kernel = kernel;
+	s->cfg.unavailable_msg = unavailable_msg;
+}
+
 struct bind_server *bind_server_free(struct bind_server *s)
 {
 	if (!s)

@@ -61,6 +61,12 @@ struct bind_server;
  */
 int bind_server_new(const struct bind_server_config *cfg,
 		    struct bind_server **ret) _warn_unused_result_;
+/*
+ * Sets the kernel side after creation: a socket made before the BPF loader
+ * opens lets hooks that come meanwhile wait in the backlog for an answer
+ * instead of failing to connect.
+ */
+void bind_server_set_kernel(struct bind_server *s, void *kernel, const char *unavailable_msg);
 /* Closes every connection and the socket, and unlinks it. NULL is fine. */
 struct bind_server *bind_server_free(struct bind_server *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct bind_server *, bind_server_free);

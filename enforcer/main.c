@@ -741,15 +741,11 @@ static int run(const struct args *a)
 		enforcer_done(&x);
 		return log_error_errno(-ENAMETOOLONG, "args: path too long");
 	}
-	open_bpf(&x);
-	x.snap.bpf_available = x.bpf != NULL;
-	snprintf(x.snap.bpf_message, sizeof(x.snap.bpf_message), "%s", x.bpf_msg);
 	apparmor_loader_init(&aa, a->parser, aa_dir, partitions, &b_aa);
 	b_aa.available = x.caps.apparmor;
 	seccomp_writer_init(&sc, a->seccomp_dir, &b_sc);
 	b_sc.available = x.caps.seccomp;
-	bpf_backend_init(&bb, &kernel_ops, x.bpf, partitions, &b_bpf);
-	b_bpf.unavailable_msg = x.bpf ? NULL : x.bpf_msg;
+	bpf_backend_init(&bb, &kernel_ops, NULL, partitions, &b_bpf);
 	backends[PART_APPARMOR] = &b_aa;
 	backends[PART_SECCOMP] = &b_sc;
 	backends[PART_BPF] = &b_bpf;
@@ -758,6 +754,45 @@ static int run(const struct args *a)
 		enforcer_done(&x);
 		return log_oom();
 	}
+
+	/*
+	 * The bind socket exists before the BPF programs are loaded and the
+	 * first sync runs: a hook that comes meanwhile waits in the backlog and
+	 * is answered as soon as its profile is applied (a takeover takes well
+	 * under the hook's timeout), instead of failing to connect.
+	 */
+	r = bind_server_new(
+		&(struct bind_server_config){
+			.path = a->bind_socket,
+			.store = x.store,
+			.ops = &kernel_ops,
+			.host_root = a->host_root,
+			.on_request = on_bind_request,
+			.userdata = &x,
+		},
+		&x.binds);
+	if (r < 0) {
+		if (x.caps.bpf_lsm || r == -EADDRINUSE) {
+			enforcer_done(&x);
+			return log_error_errno(r, "bind: cannot listen on '%s': %m",
+					       a->bind_socket);
+		}
+		log_warning_errno(r, "bind: cannot listen on '%s': %m, ignoring (no BPF LSM)",
+				  a->bind_socket);
+		x.binds = NULL;
+	} else {
+		x.snap.bind_listening = true;
+		log_info("bind: listening on '%s'", a->bind_socket);
+	}
+
+	open_bpf(&x);
+	x.snap.bpf_available = x.bpf != NULL;
+	snprintf(x.snap.bpf_message, sizeof(x.snap.bpf_message), "%s", x.bpf_msg);
+	bb.kernel = x.bpf;
+	b_bpf.available = x.bpf != NULL;
+	b_bpf.unavailable_msg = x.bpf ? NULL : x.bpf_msg;
+	if (x.binds)
+		bind_server_set_kernel(x.binds, x.bpf, x.bpf_msg);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -799,36 +834,6 @@ static int run(const struct args *a)
 	log_info("server: listening on port %u (%s)", http_server_port(server),
 		 a->tls_cert ? "https" : "http");
 
-	/*
-	 * The bind socket exists before the first sync: a hook that comes early
-	 * gets a refusal it can report (and the kubelet retries), not ECONNREFUSED.
-	 */
-	r = bind_server_new(
-		&(struct bind_server_config){
-			.path = a->bind_socket,
-			.store = x.store,
-			.ops = &kernel_ops,
-			.kernel = x.bpf,
-			.unavailable_msg = x.bpf_msg,
-			.host_root = a->host_root,
-			.on_request = on_bind_request,
-			.userdata = &x,
-		},
-		&x.binds);
-	if (r < 0) {
-		if (x.bpf || r == -EADDRINUSE) {
-			http_server_free(TAKE_PTR(server));
-			enforcer_done(&x);
-			return log_error_errno(r, "bind: cannot listen on '%s': %m",
-					       a->bind_socket);
-		}
-		log_warning_errno(r, "bind: cannot listen on '%s': %m, ignoring (no BPF LSM)",
-				  a->bind_socket);
-		x.binds = NULL;
-	} else {
-		x.snap.bind_listening = true;
-		log_info("bind: listening on '%s'", a->bind_socket);
-	}
 	open_violations(&x);
 
 	r = mkdir_p(a->profile_dir, 0755);
