@@ -743,6 +743,8 @@ static enum MHD_Result request_finish(struct http_server *s, struct conn *c,
 		.body = c->body.len ? c->body.data : NULL,
 		.body_len = c->body.len,
 		.remote_addr = c->remote,
+		.authorization = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_AUTHORIZATION),
 	};
 	struct MHD_Response *m;
 	enum MHD_Result q;

@@ -48,6 +48,7 @@ struct http_request {
 	const char *body; /* NUL-terminated, may be NULL when empty */
 	size_t body_len;
 	const char *remote_addr; /* "ip:port", "[ip6]:port" */
+	const char *authorization; /* the Authorization header, NULL when absent; never log it */
 };
 
 struct http_response {

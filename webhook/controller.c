@@ -20,6 +20,7 @@
 #include "webhook/controller-queue.h"
 #include "webhook/controller-status.h"
 #include "webhook/controller.h"
+#include "webhook/gates.h"
 #include "webhook/restart.h"
 
 #define NODES_REFRESH_USEC	 (30ULL * 1000 * 1000)
@@ -28,6 +29,8 @@
 #define TICK_USEC		 (200ULL * 1000)
 #define RESTART_JOBS_MAX	 4096U
 #define RESYNC_USEC		 (5ULL * 60 * 1000 * 1000) /* look at every policy again this often */
+#define GATES_LIFT_USEC		 (5ULL * 1000 * 1000)
+#define GATES_LIFT_WINDOW_USEC	 (2ULL * 60 * 1000 * 1000)
 
 static const struct k8s_resource res_policy[2] = {
 	{ .group = "crd.varmor.org", .version = "v1beta1", .plural = "varmorpolicies" },
@@ -58,6 +61,9 @@ struct profile_entry {
 	json_t *status; /* last written */
 	bool dirty;
 	uint64_t last_write_usec;
+	uint64_t last_lift_usec; /* gates lifted (webhook/gates.h) */
+	uint64_t lift_until_usec; /* lift often until then (it became ready recently) */
+	bool was_ready;
 };
 
 struct restart_job {
@@ -545,6 +551,69 @@ static void flush_statuses(struct controller *c)
 		if (pkey)
 			enqueue_locked(c, pkey, 0);
 		pthread_mutex_unlock(&c->lock);
+	}
+}
+
+/* Ready: loaded on every node that should load it (and there is at least one). */
+static bool profile_status_ready(const json_t *st)
+{
+	json_int_t desired = json_integer_value(json_object_get(st, "desiredNumberLoaded"));
+	json_int_t current = json_integer_value(json_object_get(st, "currentNumberLoaded"));
+
+	return desired > 0 && current >= desired;
+}
+
+/*
+ * Lifts the readiness scheduling gate of pods waiting for a ready profile:
+ * when it becomes ready, then every GATES_LIFT_USEC for GATES_LIFT_WINDOW_USEC
+ * (pods admitted while the webhook still saw the policy not ready), then at
+ * every resync. One LIST (by label) per profile and round.
+ */
+static void lift_gates(struct controller *c)
+{
+	uint64_t t = now_usec();
+
+	if (!controller_is_leader(c))
+		return;
+	for (;;) {
+		_cleanup_free_ char *name = NULL;
+		struct k8s_error err = {};
+		unsigned lifted = 0;
+		int r;
+
+		pthread_mutex_lock(&c->lock);
+		for (size_t i = 0; i < c->n_profiles; i++) {
+			struct profile_entry *e = &c->profiles[i];
+
+			bool ready = e->status && profile_status_ready(e->status);
+
+			if (ready && !e->was_ready)
+				e->lift_until_usec = t + GATES_LIFT_WINDOW_USEC;
+			e->was_ready = ready;
+			if (!ready)
+				continue;
+			if (t < e->lift_until_usec ?
+				    e->last_lift_usec && t - e->last_lift_usec < GATES_LIFT_USEC :
+				    e->last_lift_usec >= c->resynced_usec)
+				continue;
+			e->last_lift_usec = t;
+			name = strdup(e->name);
+			break;
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (!name)
+			return;
+		r = gates_lift(c->client, name, "pavise-webhook", &lifted, &err);
+		if (r < 0)
+			log_warning_errno(r,
+					  "controller: cannot lift the scheduling gates of pods "
+					  "waiting for %s: %s %s",
+					  name, err.reason, err.message);
+		if (lifted > 0)
+			log_info(
+				"controller: ArmorProfile %s is ready: scheduling gate lifted from "
+				"%u pods",
+				name, lifted);
 	}
 }
 
@@ -1062,6 +1131,7 @@ static void *worker_thread(void *arg)
 		}
 		refresh_nodes(c, false);
 		flush_statuses(c);
+		lift_gates(c);
 
 		pthread_mutex_lock(&c->lock);
 		if (controller_queue_pop(c->queue, now_usec(), &k, &wait) > 0)

@@ -6,18 +6,29 @@
 #include <string.h>
 #include <time.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "common/json-arena.h"
 #include "common/k8s-config.h"
 #include "common/log.h"
+#include "webhook/cert-manager.h"
 #include "webhook/controller.h"
 #include "webhook/policy-files.h"
 #include "webhook/restart.h"
 #include "webhook/policy-watch.h"
 #include "webhook/server.h"
+#include "webhook/status-service.h"
 
-#define DEFAULT_LISTEN	  ":3443"
-#define DEFAULT_NAMESPACE "pavise-system"
-#define POLICY_FILES_MAX  64
+#define DEFAULT_LISTEN	   ":3443"
+#define DEFAULT_NAMESPACE  "pavise-system"
+#define POLICY_FILES_MAX   64
+#define DEFAULT_CERT_DIR   "/tmp/pavise-webhook-certs"
+#define DEFAULT_SERVICE	   "pavise-webhook"
+#define DEFAULT_MUTATING   "pavise-mutating-webhook"
+#define DEFAULT_VALIDATING "pavise-validating-webhook"
+#define CERT_SYNC_USEC	   (3600ULL * 1000 * 1000) /* every hour; 30 s after a failure */
+#define CERT_RETRY_USEC	   (30ULL * 1000 * 1000)
 
 struct args {
 	struct webhook_config cfg;
@@ -29,6 +40,11 @@ struct args {
 	int controller; /* -1: on when an API server is used */
 	struct controller_config ctl;
 	char identity[LEASE_IDENTITY_MAX + 1];
+	int status_service; /* -1: on with the controller */
+	bool no_node_affinity, no_scheduling_gate; /* both on by default with the controller */
+	const char *enforcer_account; /* service account the enforcers report with */
+	struct cert_manager_config certs; /* secret_name NULL: certificates from files */
+	char cert_paths[2][4096];
 };
 
 static void usage(FILE *f)
@@ -64,6 +80,28 @@ static void usage(FILE *f)
 	      "                             updateExistingWorkloads (default 5)\n"
 	      "  --restart-interval SECONDS before the next batch of restarts (default 10)\n"
 	      "  --bpf-exclusive-mode       set AppArmor unconfined for BPF-protected containers\n"
+	      "  --no-node-affinity         do not require nodes labelled for the policy's\n"
+	      "                             enforcers (pavise.io/<enforcer>=true) on pods\n"
+	      "  --no-scheduling-gate       do not gate pods whose policy is not ready yet\n"
+	      "  --status-service, --no-status-service\n"
+	      "                             take enforcers' node reports on POST " STATUS_SERVICE_PATH
+	      "\n"
+	      "                             (default on with the controller)\n"
+	      "  --enforcer-service-account NAME\n"
+	      "                             the enforcers' service account in --namespace\n"
+	      "                             (default pavise-enforcer)\n"
+	      "  --cert-secret NAME         keep the CA and serving certificate in this Secret\n"
+	      "                             of --namespace, set caBundle in the webhook\n"
+	      "                             configurations and rotate; --tls-cert/--tls-key\n"
+	      "                             then default to files in --cert-dir\n"
+	      "  --cert-dir DIR             where the serving pair is written (default\n"
+	      "                             " DEFAULT_CERT_DIR ")\n"
+	      "  --service-name NAME        the webhook's Service, for the certificate's names\n"
+	      "                             (default " DEFAULT_SERVICE ")\n"
+	      "  --cert-extra-san NAME      another name or IP in the certificate (repeatable)\n"
+	      "  --webhook-configurations MUTATING,VALIDATING\n"
+	      "                             whose caBundle to set (default\n"
+	      "                             " DEFAULT_MUTATING "," DEFAULT_VALIDATING ")\n"
 	      "  --body-max BYTES           largest request body accepted (default 3145728)\n"
 	      "  --threads N                server threads (default: number of CPUs)\n"
 	      "  --timeout SECONDS          idle and slow-client timeout (default 10)\n"
@@ -120,6 +158,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 		ARG_RETRY_PERIOD,
 		ARG_RESTART_BATCH,
 		ARG_RESTART_INTERVAL,
+		ARG_NO_NODE_AFFINITY,
+		ARG_NO_SCHEDULING_GATE,
+		ARG_STATUS_SERVICE,
+		ARG_NO_STATUS_SERVICE,
+		ARG_ENFORCER_ACCOUNT,
+		ARG_CERT_SECRET,
+		ARG_CERT_DIR,
+		ARG_SERVICE_NAME,
+		ARG_CERT_EXTRA_SAN,
+		ARG_WEBHOOK_CONFIGS,
 	};
 	static const struct option options[] = {
 		{ "listen", required_argument, NULL, ARG_LISTEN },
@@ -146,6 +194,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "retry-period", required_argument, NULL, ARG_RETRY_PERIOD },
 		{ "restart-batch", required_argument, NULL, ARG_RESTART_BATCH },
 		{ "restart-interval", required_argument, NULL, ARG_RESTART_INTERVAL },
+		{ "no-node-affinity", no_argument, NULL, ARG_NO_NODE_AFFINITY },
+		{ "no-scheduling-gate", no_argument, NULL, ARG_NO_SCHEDULING_GATE },
+		{ "status-service", no_argument, NULL, ARG_STATUS_SERVICE },
+		{ "no-status-service", no_argument, NULL, ARG_NO_STATUS_SERVICE },
+		{ "enforcer-service-account", required_argument, NULL, ARG_ENFORCER_ACCOUNT },
+		{ "cert-secret", required_argument, NULL, ARG_CERT_SECRET },
+		{ "cert-dir", required_argument, NULL, ARG_CERT_DIR },
+		{ "service-name", required_argument, NULL, ARG_SERVICE_NAME },
+		{ "cert-extra-san", required_argument, NULL, ARG_CERT_EXTRA_SAN },
+		{ "webhook-configurations", required_argument, NULL, ARG_WEBHOOK_CONFIGS },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -286,6 +344,52 @@ static int parse_args(int argc, char **argv, struct args *a)
 						       optarg, RESTART_BATCH_MAX);
 			a->ctl.restart_batch = (unsigned)v;
 			break;
+		case ARG_NO_NODE_AFFINITY:
+			a->no_node_affinity = true;
+			break;
+		case ARG_NO_SCHEDULING_GATE:
+			a->no_scheduling_gate = true;
+			break;
+		case ARG_STATUS_SERVICE:
+		case ARG_NO_STATUS_SERVICE:
+			a->status_service = c == ARG_STATUS_SERVICE;
+			break;
+		case ARG_ENFORCER_ACCOUNT:
+			a->enforcer_account = optarg;
+			break;
+		case ARG_CERT_SECRET:
+			a->certs.secret_name = optarg;
+			break;
+		case ARG_CERT_DIR:
+			a->certs.dir = optarg;
+			break;
+		case ARG_SERVICE_NAME:
+			a->certs.service_name = optarg;
+			break;
+		case ARG_CERT_EXTRA_SAN: {
+			static const char *sans[CERT_MANAGER_SANS_MAX - 3];
+			static size_t n_sans;
+
+			if (n_sans + 1 >= ELEMENTSOF(sans))
+				return log_error_errno(-E2BIG, "args: at most %zu --cert-extra-san",
+						       ELEMENTSOF(sans) - 1);
+			sans[n_sans++] = optarg;
+			a->certs.extra_sans = sans;
+			break;
+		}
+		case ARG_WEBHOOK_CONFIGS: {
+			char *comma = strchr(optarg, ',');
+
+			if (!comma)
+				return log_error_errno(
+					-EINVAL,
+					"args: --webhook-configurations: '%s' is not MUTATING,VALIDATING",
+					optarg);
+			*comma = '\0';
+			a->certs.mutating_config = *optarg ? optarg : NULL;
+			a->certs.validating_config = comma[1] ? comma + 1 : NULL;
+			break;
+		}
 		case ARG_VERSION:
 			printf("pavise-webhook %s\n", PAVISE_VERSION);
 			return 0;
@@ -299,8 +403,21 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (optind < argc)
 		return log_error_errno(-EINVAL, "args: unexpected argument '%s'", argv[optind]);
+	if (a->certs.secret_name) {
+		if (!a->kubeconfig && !a->in_cluster)
+			return log_error_errno(
+				-EINVAL, "args: --cert-secret needs --kubeconfig or --in-cluster");
+		a->certs.namespace = a->cfg.pavise_namespace;
+		snprintf(a->cert_paths[0], sizeof(a->cert_paths[0]), "%s/tls.crt", a->certs.dir);
+		snprintf(a->cert_paths[1], sizeof(a->cert_paths[1]), "%s/tls.key", a->certs.dir);
+		if (!a->cfg.tls_cert)
+			a->cfg.tls_cert = a->cert_paths[0];
+		if (!a->cfg.tls_key)
+			a->cfg.tls_key = a->cert_paths[1];
+	}
 	if (!a->cfg.tls_cert || !a->cfg.tls_key)
-		return log_error_errno(-EINVAL, "args: --tls-cert and --tls-key are required");
+		return log_error_errno(
+			-EINVAL, "args: --tls-cert and --tls-key (or --cert-secret) are required");
 	if (a->controller > 0 && !a->kubeconfig && !a->in_cluster)
 		return log_error_errno(-EINVAL,
 				       "args: --controller needs --kubeconfig or --in-cluster");
@@ -325,6 +442,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 	} else {
 		a->controller = 0;
 	}
+	if (a->status_service > 0 && !a->controller)
+		return log_error_errno(-EINVAL, "args: --status-service needs the controller");
+	a->status_service = a->status_service != 0 && a->controller;
+	/* Both need the cluster side: enforcers that label nodes, a controller that lifts gates. */
+	a->cfg.mutate.node_affinity = a->controller && !a->no_node_affinity;
+	a->cfg.mutate.scheduling_gate = a->controller && !a->no_scheduling_gate;
 	if (a->files.n == 0 && !a->kubeconfig && !a->in_cluster)
 		return log_error_errno(
 			-EINVAL,
@@ -360,13 +483,99 @@ static int reload_files(struct args *a, struct policy_store *store)
 	return 0;
 }
 
+/* Node reports go to the controller of the replica holding the Lease; others answer 503. */
+static int on_node_report(void *userdata, const struct status_report *rep)
+{
+	struct controller *ctl = userdata;
+
+	if (!controller_is_leader(ctl))
+		return -EAGAIN;
+	for (size_t i = 0; i < rep->n_profiles; i++) {
+		const struct status_report_profile *p = &rep->profiles[i];
+		enum status_profile_result res = p->result;
+		int r;
+
+		if (res == STATUS_PROFILE_PENDING)
+			continue;
+		r = controller_node_status(ctl, rep->node, p->name, res == STATUS_PROFILE_READY,
+					   p->message);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+struct cert_loop {
+	struct k8s_config *kcfg;
+	const struct cert_manager_config *cfg;
+	atomic_bool stop;
+	pthread_t thread;
+	bool started;
+};
+
+static int cert_sync_once(const struct k8s_config *kcfg, const struct cert_manager_config *cfg)
+{
+	_cleanup_(k8s_client_freep) struct k8s_client *client = NULL;
+	struct cert_manager_result res;
+	struct k8s_error err = {};
+	int r;
+
+	r = k8s_client_new(kcfg, &client);
+	if (r < 0)
+		return r;
+	r = cert_manager_sync(client, cfg, &res, &err);
+	if (r < 0)
+		return log_warning_errno(r, "certs: cannot sync Secret %s/%s: %m (%s %s)",
+					 cfg->namespace, cfg->secret_name, err.reason, err.message);
+	if (res.secret_written)
+		log_info("certs: Secret %s/%s written: %s", cfg->namespace, cfg->secret_name,
+			 res.reason);
+	if (res.bundles_patched)
+		log_info("certs: caBundle set in %u webhooks", res.bundles_patched);
+	if (res.files_written)
+		log_info("certs: serving certificate in %s updated (valid until %llu)", cfg->dir,
+			 (unsigned long long)(res.serving_not_after_usec / 1000000));
+	return 0;
+}
+
+static void *cert_thread(void *userdata)
+{
+	struct cert_loop *l = userdata;
+	uint64_t wait = CERT_SYNC_USEC;
+
+	while (!atomic_load(&l->stop)) {
+		for (uint64_t t = 0; t < wait && !atomic_load(&l->stop); t += 200000) {
+			struct timespec ts = { .tv_nsec = 200000000 };
+
+			nanosleep(&ts, NULL);
+		}
+		if (atomic_load(&l->stop))
+			break;
+		wait = cert_sync_once(l->kcfg, l->cfg) < 0 ? CERT_RETRY_USEC : CERT_SYNC_USEC;
+	}
+	return NULL;
+}
+
+static void cert_loop_stop(struct cert_loop *l)
+{
+	if (!l->started)
+		return;
+	atomic_store(&l->stop, true);
+	pthread_join(l->thread, NULL);
+	l->started = false;
+}
+
 static int run(struct args *a)
 {
+	/* Freed in reverse: the watch (it marks the server ready), the server (its
+	 * routes use the status service and the controller), then the rest. */
+	_cleanup_(k8s_config_freep) struct k8s_config *kcfg = NULL;
 	_cleanup_(policy_store_freep) struct policy_store *store = NULL;
+	_cleanup_(status_service_freep) struct status_service *svc = NULL;
+	_cleanup_(controller_freep) struct controller *ctl = NULL;
 	_cleanup_(webhook_freep) struct webhook *w = NULL;
 	_cleanup_(policy_watch_freep) struct policy_watch *watch = NULL;
-	_cleanup_(controller_freep) struct controller *ctl = NULL;
-	_cleanup_(k8s_config_freep) struct k8s_config *kcfg = NULL;
+	_cleanup_(cert_loop_stop) struct cert_loop certs = { .cfg = &a->certs };
 	bool use_api = a->kubeconfig || a->in_cluster;
 	sigset_t mask;
 	int r;
@@ -399,9 +608,52 @@ static int run(struct args *a)
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (a->certs.secret_name) {
+		/* The server needs its pair before it starts: retry until the API server answers. */
+		for (unsigned i = 0;; i++) {
+			r = cert_sync_once(kcfg, &a->certs);
+			if (r >= 0)
+				break;
+			if (i == 30)
+				return log_error_errno(r, "certs: giving up");
+			sleep(2);
+		}
+		certs.kcfg = kcfg;
+		atomic_init(&certs.stop, false);
+		if (pthread_create(&certs.thread, NULL, cert_thread, &certs) != 0)
+			return log_oom();
+		certs.started = true;
+	}
+
 	r = webhook_new(&a->cfg, store, &w);
 	if (r < 0)
 		return log_oom();
+	if (a->controller) {
+		/* Before serving: node reports have somewhere to go from the first request. */
+		r = controller_start(kcfg, &a->ctl, &ctl);
+		if (r < 0)
+			return log_error_errno(r, "controller: cannot start: %m");
+		log_info("controller: started as '%s' (Lease %s/%s)", a->ctl.lease.identity,
+			 a->ctl.lease.namespace, a->ctl.lease.name);
+	}
+	if (a->status_service) {
+		struct status_service_config sc = {
+			.k8s = kcfg,
+			.namespace = a->cfg.pavise_namespace,
+			.service_account = a->enforcer_account,
+			.on_report = on_node_report,
+			.userdata = ctl,
+		};
+		struct http_route route;
+
+		r = status_service_new(&sc, &svc);
+		if (r < 0)
+			return log_error_errno(r, "status: cannot start the status service: %m");
+		status_service_route(svc, &route);
+		r = webhook_add_route(w, &route);
+		if (r < 0)
+			return log_error_errno(r, "status: cannot add its route: %m");
+	}
 	r = webhook_start(w);
 	if (r < 0)
 		return log_error_errno(r, "server: failed to start on '%s': %m", a->cfg.listen);
@@ -414,13 +666,6 @@ static int run(struct args *a)
 					       "policy: cannot start watching the API server: %m");
 	} else {
 		webhook_set_ready(w, true);
-	}
-	if (a->controller) {
-		r = controller_start(kcfg, &a->ctl, &ctl);
-		if (r < 0)
-			return log_error_errno(r, "controller: cannot start: %m");
-		log_info("controller: started as '%s' (Lease %s/%s)", a->ctl.lease.identity,
-			 a->ctl.lease.namespace, a->ctl.lease.name);
 	}
 	if (use_api && !a->have_version)
 		log_info(
@@ -463,6 +708,15 @@ int main(int argc, char **argv)
 		},
 		.files = { .paths = paths },
 		.controller = -1,
+		.status_service = -1,
+		.enforcer_account = "pavise-enforcer",
+		.certs = {
+			.dir = DEFAULT_CERT_DIR,
+			.service_name = DEFAULT_SERVICE,
+			.mutating_config = DEFAULT_MUTATING,
+			.validating_config = DEFAULT_VALIDATING,
+			.trust_delay_usec = 5ULL * 1000 * 1000,
+		},
 		.ctl = {
 			.lease = {
 				.name = LEASE_NAME_DEFAULT,

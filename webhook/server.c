@@ -54,7 +54,8 @@ struct webhook {
 	struct webhook_config cfg;
 	struct policy_store *store;
 	struct http_server *http;
-	struct http_route routes[_ROUTE_MAX];
+	struct http_route routes[_ROUTE_MAX + WEBHOOK_EXTRA_ROUTES_MAX];
+	size_t n_extra;
 	atomic_bool ready;
 	atomic_uint k8s_version; /* major << 16 | minor */
 
@@ -493,6 +494,16 @@ int webhook_new(const struct webhook_config *cfg, struct policy_store *store, st
 	return 0;
 }
 
+int webhook_add_route(struct webhook *w, const struct http_route *route)
+{
+	if (w->http)
+		return -EBUSY;
+	if (w->n_extra >= WEBHOOK_EXTRA_ROUTES_MAX)
+		return -E2BIG;
+	w->routes[_ROUTE_MAX + w->n_extra++] = *route;
+	return 0;
+}
+
 int webhook_start(struct webhook *w)
 {
 	struct http_server_config hc = {
@@ -503,7 +514,7 @@ int webhook_start(struct webhook *w)
 		.connection_timeout_sec = w->cfg.timeout_sec,
 		.body_max_default = w->cfg.body_max,
 		.routes = w->routes,
-		.n_routes = _ROUTE_MAX,
+		.n_routes = _ROUTE_MAX + w->n_extra,
 		.on_response = on_response,
 		.on_response_userdata = w,
 	};

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/http-server.h"
 #include "webhook/mutate.h"
 #include "webhook/policy-store.h"
 
@@ -24,6 +25,9 @@ struct webhook;
 
 /* Borrows `store` and the strings in `cfg` for its lifetime. */
 int webhook_new(const struct webhook_config *cfg, struct policy_store *store, struct webhook **ret);
+/* Adds a route served next to the webhook's own (before webhook_start()); -E2BIG past the max. */
+#define WEBHOOK_EXTRA_ROUTES_MAX 4U
+int webhook_add_route(struct webhook *w, const struct http_route *route);
 int webhook_start(struct webhook *w);
 uint16_t webhook_port(const struct webhook *w);
 void webhook_set_ready(struct webhook *w, bool ready);

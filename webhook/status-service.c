@@ -10,6 +10,7 @@
 #include "common/buf.h"
 #include "common/json-util.h"
 #include "common/k8s-client.h"
+#include "common/prom.h"
 #include "webhook/status-service.h"
 
 struct status_service {
@@ -472,9 +473,8 @@ int status_service_handle(struct status_service *s, const char *authorization,
 
 static int handle_route(void *userdata, const struct http_request *req, struct http_response *resp)
 {
-	/* struct http_request carries no Authorization header yet: see the header. */
-	return status_service_handle(userdata, NULL, req->content_type, req->body, req->body_len,
-				     resp);
+	return status_service_handle(userdata, req->authorization, req->content_type, req->body,
+				     req->body_len, resp);
 }
 
 void status_service_route(struct status_service *s, struct http_route *ret_route)
@@ -496,4 +496,47 @@ void status_service_counts(struct status_service *s, struct status_service_count
 
 	for (size_t i = 0; i < sizeof(*ret) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+int status_service_metrics(struct status_service *s, struct buf *b)
+{
+	static const char *const reports = "pavise_webhook_node_reports_total",
+				 *const reviews = "pavise_webhook_tokenreviews_total",
+				 *const hits = "pavise_webhook_tokenreview_cache_hits_total",
+				 *const entries = "pavise_webhook_tokenreview_cache_entries";
+	static const char *const labels[] = {
+		"result=\"accepted\"",	"result=\"bad_request\"", "result=\"unauthenticated\"",
+		"result=\"forbidden\"", "result=\"unavailable\"",
+	};
+	struct status_service_counts n;
+	int r;
+
+	status_service_counts(s, &n);
+	{
+		const uint64_t values[ELEMENTSOF(labels)] = { n.accepted, n.bad_request,
+							      n.unauthenticated, n.forbidden,
+							      n.unavailable };
+
+		r = prom_header(b, reports, "counter",
+				"Node status reports by how they were answered.");
+		for (size_t i = 0; r >= 0 && i < ELEMENTSOF(labels); i++)
+			r = prom_sample(b, reports, labels[i], values[i]);
+	}
+	if (r >= 0)
+		r = prom_header(b, reviews, "counter",
+				"TokenReviews made for node status reports (cache misses).");
+	if (r >= 0)
+		r = prom_sample(b, reviews, "result=\"ok\"", n.reviews - n.review_errors);
+	if (r >= 0)
+		r = prom_sample(b, reviews, "result=\"error\"", n.review_errors);
+	if (r >= 0)
+		r = prom_header(b, hits, "counter",
+				"Reports whose token was found in the TokenReview cache.");
+	if (r >= 0)
+		r = prom_sample(b, hits, NULL, n.cache_hits);
+	if (r >= 0)
+		r = prom_header(b, entries, "gauge", "Tokens in the TokenReview cache.");
+	if (r >= 0)
+		r = prom_sample(b, entries, NULL, tokenreview_cache_size(s->cache));
+	return r;
 }

@@ -26,11 +26,8 @@
  * run on the HTTP server's threads; a TokenReview (cache miss) blocks its
  * thread for one API round trip.
  *
- * The route needs the request's Authorization header: common/http-server.h
- * must expose it (proposed: `const char *authorization;` in struct
- * http_request, filled with MHD_lookup_connection_value(...,
- * MHD_HTTP_HEADER_AUTHORIZATION)). Until it does, status_service_route()'s
- * handler answers 401 to everything, and callers with their own server use
+ * The route reads the bearer token from struct http_request's authorization
+ * (the Authorization header); callers with their own server use
  * status_service_handle().
  */
 
@@ -39,6 +36,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "common/buf.h"
 #include "common/http-server.h"
 #include "common/k8s-config.h"
 #include "common/macro.h"
@@ -170,3 +168,12 @@ struct status_service_counts {
 	uint64_t reviews, review_errors, cache_hits;
 };
 void status_service_counts(struct status_service *s, struct status_service_counts *ret);
+
+/*
+ * Appends the counters as Prometheus text for the webhook's /metrics:
+ * pavise_webhook_node_reports_total{result=accepted|bad_request|
+ * unauthenticated|forbidden|unavailable}, pavise_webhook_tokenreviews_total
+ * {result=ok|error}, pavise_webhook_tokenreview_cache_hits_total and the gauge
+ * pavise_webhook_tokenreview_cache_entries. Thread-safe.
+ */
+int status_service_metrics(struct status_service *s, struct buf *b) _warn_unused_result_;
