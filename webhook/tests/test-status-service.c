@@ -386,6 +386,26 @@ static void test_cache_and_errors(void **state)
 	/* The aggregator refuses (not the leader): 503, so the enforcer retries. */
 	f->report_error = -EAGAIN;
 	assert_int_equal(post(f, "Bearer enf", "application/json", REPORT("n1"), NULL, 0), 503);
+	{
+		struct buf m;
+
+		buf_init(&m, 64 * 1024);
+		assert_int_equal(status_service_metrics(f->svc, &m), 0);
+		assert_non_null(strstr(
+			m.data, "pavise_webhook_node_reports_total{result=\"accepted\"} 101\n"));
+		assert_non_null(strstr(
+			m.data, "pavise_webhook_node_reports_total{result=\"unavailable\"} 3\n"));
+		assert_non_null(
+			strstr(m.data, "pavise_webhook_tokenreviews_total{result=\"ok\"} 2\n"));
+		assert_non_null(
+			strstr(m.data, "pavise_webhook_tokenreviews_total{result=\"error\"} 2\n"));
+		assert_non_null(
+			strstr(m.data, "pavise_webhook_tokenreview_cache_hits_total 100\n"));
+		assert_non_null(strstr(m.data, "pavise_webhook_tokenreview_cache_entries 2\n"));
+		assert_non_null(
+			strstr(m.data, "# TYPE pavise_webhook_tokenreview_cache_entries gauge\n"));
+		buf_free(&m);
+	}
 	status_service_counts(f->svc, &c);
 	assert_int_equal(c.accepted, 101);
 	assert_int_equal(c.cache_hits, 100);
