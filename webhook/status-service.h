@@ -16,6 +16,7 @@
  *   };
  *   status_service_new(&sc, &svc);
  *   status_service_route(svc, &routes[n_routes++]);   // before http_server_start()
+ *   /metrics:  status_service_metrics(svc, &buf);
  *   ...
  *   status_service_free(svc);                         // after http_server_free()
  *

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Test driver: webhook/status-service.c behind a small HTTPS server, printing every accepted
- * report as one JSON line on stdout. It stands in for pavise-webhook until common/http-server.h
- * hands the Authorization header to routes (see webhook/status-service.h).
+ * Test driver: webhook/status-service.c alone behind a small HTTPS server, printing every
+ * accepted report as one JSON line on stdout, with the options pavise-webhook does not have
+ * (an audience, the reports on stdout, the controller without admission).
  *
  *   status-server --port N --cert FILE --key FILE --kubeconfig FILE [--audience AUD]
  *                 [--quiet] [--controller NAMESPACE]
