@@ -31,9 +31,21 @@
 #define PAVISE_PROFILE_NAME_MAX 64 /* NUL included */
 #define PAVISE_RINGBUF_SIZE	(2U * 1024 * 1024)
 
+/*
+ * flags: PAVISE_BINDING_UNTIL_EXEC marks a container bound by the OCI hook
+ * (createRuntime) while the runtime is still setting it up: runc's own
+ * mounts (moving the root, read-only and masked paths) come after the hook
+ * and must not meet the container's mount rules. The programs treat such a
+ * binding as absent until the first exec in the cgroup (the container's
+ * entrypoint, which is itself checked), which clears the flag for good. Only
+ * the runtime runs in the cgroup before that exec. 0 (the only value older
+ * builds wrote) is enforced at once.
+ */
+#define PAVISE_BINDING_UNTIL_EXEC 0x1
+
 struct pavise_binding {
 	__u32 slot;
-	__u32 _pad;
+	__u32 flags; /* PAVISE_BINDING_* */
 };
 
 struct pavise_profile_meta {

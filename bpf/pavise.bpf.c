@@ -197,10 +197,18 @@ struct verdict {
 
 /* ---- helpers ---- */
 
+/* A binding in force: present and past the container's first exec. */
+static __always_inline const struct pavise_binding *binding_of(__u64 *cgid)
+{
+	const struct pavise_binding *b = bpf_map_lookup_elem(&containers, cgid);
+
+	return b && !(b->flags & PAVISE_BINDING_UNTIL_EXEC) ? b : NULL;
+}
+
 static __always_inline const struct pavise_binding *current_binding(__u64 *cgid)
 {
 	*cgid = bpf_get_current_cgroup_id();
-	return bpf_map_lookup_elem(&containers, cgid);
+	return binding_of(cgid);
 }
 
 static __always_inline struct scratch *get_scratch(void)
@@ -486,6 +494,14 @@ int BPF_PROG(pavise_bprm_check, struct linux_binprm *bprm, int ret)
 
 	if (ret)
 		return ret;
+	/* The first exec in a container bound before it ran arms the binding, then is checked. */
+	{
+		__u64 cgid = bpf_get_current_cgroup_id();
+		struct pavise_binding *b = bpf_map_lookup_elem(&containers, &cgid);
+
+		if (b && (b->flags & PAVISE_BINDING_UNTIL_EXEC))
+			b->flags &= ~PAVISE_BINDING_UNTIL_EXEC; /* racing execs clear it alike */
+	}
 	if (!hook_begin(&procs_outer, &h))
 		return 0;
 	file = bprm->file;
@@ -639,7 +655,7 @@ int BPF_PROG(pavise_ptrace_access_check, struct task_struct *child, unsigned int
 		return ret;
 	cgid = bpf_get_current_cgroup_id();
 	child_cgid = task_cgroup_id(child);
-	tracer = bpf_map_lookup_elem(&containers, &cgid);
+	tracer = binding_of(&cgid);
 	if (tracer) {
 		m = meta_of(tracer->slot);
 		perm = (mode & PTRACE_MODE_ATTACH) ? PAVISE_PTRACE_TRACE : PAVISE_PTRACE_READ;
@@ -652,7 +668,7 @@ int BPF_PROG(pavise_ptrace_access_check, struct task_struct *child, unsigned int
 		}
 	}
 	if (!m) {
-		tracee = bpf_map_lookup_elem(&containers, &child_cgid);
+		tracee = binding_of(&child_cgid);
 		if (!tracee)
 			return 0;
 		task = bpf_get_current_task_btf();

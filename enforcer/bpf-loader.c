@@ -876,8 +876,8 @@ int bpf_enforcer_list_profiles(struct bpf_enforcer *e, char ***ret_names, size_t
 
 /* ---- bindings ---- */
 
-int bpf_enforcer_bind(struct bpf_enforcer *e, uint64_t cgroup_id, const char *name,
-		      const struct bpf_container_info *info)
+static int bind_flags(struct bpf_enforcer *e, uint64_t cgroup_id, const char *name,
+		      const struct bpf_container_info *info, uint32_t flags)
 {
 	struct bpf_container_info ci = {};
 	struct pavise_binding b = {};
@@ -898,6 +898,7 @@ int bpf_enforcer_bind(struct bpf_enforcer *e, uint64_t cgroup_id, const char *na
 	ci.pod_name[sizeof(ci.pod_name) - 1] = 0;
 	ci.pod_uid[sizeof(ci.pod_uid) - 1] = 0;
 	b.slot = slot;
+	b.flags = flags;
 	if (bpf_map_update_elem(e->fds[MAP_CONTAINER_INFO], &cgroup_id, &ci, BPF_ANY) < 0)
 		return errno == E2BIG ? -ENOSPC : -errno;
 	if (bpf_map_update_elem(e->fds[MAP_CONTAINERS], &cgroup_id, &b, BPF_ANY) < 0) {
@@ -906,6 +907,18 @@ int bpf_enforcer_bind(struct bpf_enforcer *e, uint64_t cgroup_id, const char *na
 		return r;
 	}
 	return 0;
+}
+
+int bpf_enforcer_bind(struct bpf_enforcer *e, uint64_t cgroup_id, const char *name,
+		      const struct bpf_container_info *info)
+{
+	return bind_flags(e, cgroup_id, name, info, 0);
+}
+
+int bpf_enforcer_bind_until_exec(struct bpf_enforcer *e, uint64_t cgroup_id, const char *name,
+				 const struct bpf_container_info *info)
+{
+	return bind_flags(e, cgroup_id, name, info, PAVISE_BINDING_UNTIL_EXEC);
 }
 
 int bpf_enforcer_unbind(struct bpf_enforcer *e, uint64_t cgroup_id)

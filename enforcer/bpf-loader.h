@@ -87,6 +87,14 @@ int bpf_enforcer_list_profiles(struct bpf_enforcer *e, char ***ret_names,
  */
 int bpf_enforcer_bind(struct bpf_enforcer *e, uint64_t cgroup_id, const char *name,
 		      const struct bpf_container_info *info) _warn_unused_result_;
+/*
+ * The same for a container that has not run yet (the OCI hook's
+ * createRuntime): the binding takes effect at the first exec in the cgroup,
+ * so the runtime's remaining setup (its own mounts) is not judged by the
+ * container's rules, and the container's first instruction already is.
+ */
+int bpf_enforcer_bind_until_exec(struct bpf_enforcer *e, uint64_t cgroup_id, const char *name,
+				 const struct bpf_container_info *info) _warn_unused_result_;
 int bpf_enforcer_unbind(struct bpf_enforcer *e, uint64_t cgroup_id);
 
 struct bpf_binding {

@@ -368,10 +368,11 @@ static int kernel_remove_profile(void *kernel, const char *name)
 	return bpf_enforcer_remove_profile(kernel, name);
 }
 
+/* The hook binds containers that have not run yet: in force from their first exec. */
 static int kernel_bind(void *kernel, uint64_t cgroup_id, const char *name,
 		       const struct bpf_container_info *info)
 {
-	return bpf_enforcer_bind(kernel, cgroup_id, name, info);
+	return bpf_enforcer_bind_until_exec(kernel, cgroup_id, name, info);
 }
 
 static const struct bpf_ops kernel_ops = {
