@@ -3,7 +3,7 @@
  * pavise-move-mount SRC DST: in a new mount namespace, clones the mount tree
  * at SRC (open_tree) and attaches it at DST with move_mount(2), the call the
  * lsm/move_mount program mediates (mount(2) with MS_MOVE goes to sb_mount).
- * A kernel-lab helper for e2e/vm/scenarios/bpf-hooks.scenario; not shipped.
+ * A kernel-lab helper for bpf/tests/scenarios/bpf-hooks.scenario; not shipped.
  */
 #include <errno.h>
 #include <fcntl.h>
