@@ -18,6 +18,8 @@
 #include "enforcer/bind-server.h"
 #include "enforcer/bpf-loader.h"
 #include "enforcer/caps.h"
+#include "enforcer/k8s-profiles.h"
+#include "enforcer/k8s-reporter.h"
 #include "enforcer/oci.h"
 #include "enforcer/profile-dir.h"
 #include "enforcer/profile-store.h"
@@ -43,11 +45,16 @@ struct args {
 	size_t n_runc_roots;
 	uint64_t violations_max_bytes;
 	unsigned violations_backups;
+	/* The Kubernetes path: ArmorProfiles watched on the API server, reports, Node labels. */
+	const char *kubeconfig;
+	bool in_cluster;
+	const char *status_url, *status_ca, *status_token_file;
+	bool no_node_labels;
 };
 
 static void usage(FILE *f)
 {
-	fputs("Usage: pavise-enforcer --profile-dir DIR [OPTIONS]\n"
+	fputs("Usage: pavise-enforcer --profile-dir DIR | --kubeconfig PATH | --in-cluster [OPTIONS]\n"
 	      "\n"
 	      "Node enforcer for pavise: applies the ArmorProfiles found in a directory (YAML or\n"
 	      "JSON, several per file, watched for changes) to this node: AppArmor profiles are\n"
@@ -55,7 +62,16 @@ static void usage(FILE *f)
 	      "profiles are installed for the kubelet. Containers are bound to their BPF profile\n"
 	      "by pavise-oci-hook over the bind socket before they run.\n"
 	      "\n"
-	      "  --profile-dir DIR          ArmorProfile files (required)\n"
+	      "  --profile-dir DIR          ArmorProfile files (YAML or JSON), watched; or:\n"
+	      "  --kubeconfig PATH          ArmorProfiles watched on the API server of this\n"
+	      "                             kubeconfig (all namespaces)\n"
+	      "  --in-cluster               the same with the pod's service account\n"
+	      "  --status-url URL           post this node's results to the webhook's status\n"
+	      "                             service (https://.../v1/node-status)\n"
+	      "  --status-ca FILE           CA bundle to verify it (default: system store)\n"
+	      "  --status-token-file FILE   bearer token for it, re-read when it rotates\n"
+	      "  --no-node-labels           do not label the Node with what it can enforce\n"
+	      "                             (pavise.io/{apparmor,bpf,seccomp,enforcer})\n"
 	      "  --state-dir DIR            enforcer state, AppArmor profiles in DIR/apparmor.d\n"
 	      "                             (default " DEFAULT_STATE_DIR ")\n"
 	      "  --seccomp-dir DIR          the kubelet's seccomp profiles (default\n"
@@ -76,7 +92,7 @@ static void usage(FILE *f)
 	      "  --violations-max-bytes N   rotate FILE past N bytes (default 10485760)\n"
 	      "  --violations-backups N     rotated files kept (default 3, at most 100)\n"
 	      "  --host-root DIR            read /sys and /proc under DIR (tests)\n"
-	      "  --node-name NAME           reported in /v1/status\n"
+	      "  --node-name NAME           this node (default $NODE_NAME): status, reports, labels\n"
 	      "  --log-level LEVEL          error, warning, info or debug (default info)\n"
 	      "  --log-format FORMAT        text or json (default text)\n"
 	      "  --version                  print the version and exit\n"
@@ -115,6 +131,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		ARG_PARSER,
 		ARG_HOST_ROOT,
 		ARG_NODE_NAME,
+		ARG_KUBECONFIG,
+		ARG_IN_CLUSTER,
+		ARG_STATUS_URL,
+		ARG_STATUS_CA,
+		ARG_STATUS_TOKEN,
+		ARG_NO_NODE_LABELS,
 		ARG_LOG_LEVEL,
 		ARG_LOG_FORMAT,
 		ARG_VERSION,
@@ -144,6 +166,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "violations-log", required_argument, NULL, ARG_VIOLATIONS_LOG },
 		{ "violations-max-bytes", required_argument, NULL, ARG_VIOLATIONS_MAX_BYTES },
 		{ "violations-backups", required_argument, NULL, ARG_VIOLATIONS_BACKUPS },
+		{ "kubeconfig", required_argument, NULL, ARG_KUBECONFIG },
+		{ "in-cluster", no_argument, NULL, ARG_IN_CLUSTER },
+		{ "status-url", required_argument, NULL, ARG_STATUS_URL },
+		{ "status-ca", required_argument, NULL, ARG_STATUS_CA },
+		{ "status-token-file", required_argument, NULL, ARG_STATUS_TOKEN },
+		{ "no-node-labels", no_argument, NULL, ARG_NO_NODE_LABELS },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -223,6 +251,24 @@ static int parse_args(int argc, char **argv, struct args *a)
 					c == ARG_LOG_LEVEL ? "error, warning, info or debug" :
 							     "text or json");
 			break;
+		case ARG_KUBECONFIG:
+			a->kubeconfig = optarg;
+			break;
+		case ARG_IN_CLUSTER:
+			a->in_cluster = true;
+			break;
+		case ARG_STATUS_URL:
+			a->status_url = optarg;
+			break;
+		case ARG_STATUS_CA:
+			a->status_ca = optarg;
+			break;
+		case ARG_STATUS_TOKEN:
+			a->status_token_file = optarg;
+			break;
+		case ARG_NO_NODE_LABELS:
+			a->no_node_labels = true;
+			break;
 		case ARG_VERSION:
 			printf("pavise-enforcer %s\n", PAVISE_VERSION);
 			return 0;
@@ -236,8 +282,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (optind < argc)
 		return log_error_errno(-EINVAL, "args: unexpected argument '%s'", argv[optind]);
-	if (!a->profile_dir)
-		return log_error_errno(-EINVAL, "args: --profile-dir is required");
+	if (!a->node_name)
+		a->node_name = getenv("NODE_NAME");
+	if (!a->profile_dir == !(a->kubeconfig || a->in_cluster))
+		return log_error_errno(
+			-EINVAL,
+			"args: give one source of ArmorProfiles: --profile-dir, or --kubeconfig/--in-cluster");
+	if (a->status_url && (!a->node_name || !*a->node_name))
+		return log_error_errno(-EINVAL,
+				       "args: --status-url needs --node-name (or $NODE_NAME)");
+	if ((a->kubeconfig || a->in_cluster) && !a->no_node_labels &&
+	    (!a->node_name || !*a->node_name))
+		return log_error_errno(
+			-EINVAL, "args: labelling the Node needs --node-name (or $NODE_NAME); "
+				 "or give --no-node-labels");
 	if (!a->tls_cert != !a->tls_key)
 		return log_error_errno(-EINVAL,
 				       "args: give both --tls-cert and --tls-key, or none");
@@ -261,22 +319,24 @@ static uint64_t mono_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000U + (uint64_t)ts.tv_nsec / 1000U;
 }
 
-static int sync_dir(const struct args *a, struct profile_store *store, bool retry_failed)
+static int sync_dir(const struct args *a, struct profile_store *store, struct k8s_profiles *kp,
+		    bool retry_failed)
 {
 	struct profile_set want = {};
+	const char *source = kp ? "the API server" : a->profile_dir;
 	uint64_t start = mono_usec();
 	int r;
 
-	r = profile_dir_scan(a->profile_dir, &want);
+	r = kp ? k8s_profiles_snapshot(kp, &want) : profile_dir_scan(a->profile_dir, &want);
 	if (r < 0)
-		return log_error_errno(r, "profiles: cannot scan '%s', keeping what is applied: %m",
-				       a->profile_dir);
+		return log_error_errno(r, "profiles: cannot read %s, keeping what is applied: %m",
+				       source);
 	for (size_t i = 0; i < want.n_refused; i++)
 		log_warning("profiles: '%s'%s%s%s refused: %s", want.refused[i].source,
 			    want.refused[i].name ? " (name '" : "", strempty(want.refused[i].name),
 			    want.refused[i].name ? "')" : "", want.refused[i].message);
-	log_debug("profiles: %zu profile(s), %zu refused document(s) in '%s'", want.n_items,
-		  want.n_refused, a->profile_dir);
+	log_debug("profiles: %zu profile(s), %zu refused document(s) from %s", want.n_items,
+		  want.n_refused, source);
 	r = profile_store_sync(store, &want, retry_failed);
 	log_debug("profiles: synced in %llu ms", (unsigned long long)(mono_usec() - start) / 1000);
 	return r;
@@ -352,6 +412,9 @@ struct enforcer {
 	struct status_live live;
 	struct status_snapshot snap; /* the counters kept here; published by refresh() */
 	bool bindings_changed;
+	struct k8s_config *kcfg; /* the Kubernetes path; NULL with --profile-dir */
+	struct k8s_profiles *kp;
+	struct k8s_reporter *reporter;
 };
 
 /*
@@ -693,6 +756,10 @@ static void drain_audit(struct enforcer *x)
 
 static void enforcer_done(struct enforcer *x)
 {
+	/* the reporter reads the store: it goes first */
+	x->reporter = k8s_reporter_free(x->reporter);
+	x->kp = k8s_profiles_free(x->kp);
+	x->kcfg = k8s_config_free(x->kcfg);
 	x->binds = bind_server_free(x->binds);
 	x->vlog = violation_log_free(x->vlog);
 	x->audit_fd = safe_close(x->audit_fd);
@@ -700,6 +767,85 @@ static void enforcer_done(struct enforcer *x)
 	/* the pinned programs, maps and bindings stay and keep enforcing */
 	x->bpf = bpf_enforcer_free(x->bpf);
 	status_live_done(&x->live);
+}
+
+/* One sync from whichever source, then tell the reporter. */
+static int sync_profiles(struct enforcer *x, bool retry_failed)
+{
+	int r = sync_dir(x->a, x->store, x->kp, retry_failed);
+
+	if (x->reporter)
+		k8s_reporter_notify(x->reporter);
+	return r;
+}
+
+/* The first sync: afterwards what is pinned or loaded and no longer wanted goes. */
+static bool initial_sync(struct enforcer *x, struct backend *b_aa, const char *aa_dir)
+{
+	(void)sync_profiles(x, false);
+	prune_stale_apparmor(b_aa, x->store, aa_dir);
+	reconcile_bpf(x);
+	refresh(x, true);
+	log_info("profiles: initial sync from %s applied; ready",
+		 x->kp ? "the API server" : x->a->profile_dir);
+	if (x->reporter)
+		k8s_reporter_notify(x->reporter);
+	return true;
+}
+
+static void on_watch_error(void *userdata, int error, const char *message)
+{
+	(void)userdata;
+	log_warning_errno(error, "k8s: watching ArmorProfiles: %s (%m), retrying", message);
+}
+
+static void on_report_result(void *userdata, const char *what, int error, const char *message)
+{
+	(void)userdata;
+	if (error < 0)
+		log_warning_errno(error, "k8s: %s: %s (%m), retrying", what, strempty(message));
+	else
+		log_debug("k8s: %s sent", what);
+}
+
+/* The Kubernetes path: the ArmorProfile watch and the reporter (status, Node labels). */
+static int open_k8s(struct enforcer *x)
+{
+	const struct args *a = x->a;
+	struct k8s_error err = {};
+	int r;
+
+	if (!a->kubeconfig && !a->in_cluster)
+		return 0;
+	r = k8s_config_load(a->kubeconfig, &x->kcfg, &err);
+	if (r < 0)
+		return log_error_errno(r, "k8s: cannot load %s: %s %s",
+				       a->kubeconfig ? a->kubeconfig : "the in-cluster config",
+				       err.reason, err.message);
+	r = k8s_profiles_start(&(struct k8s_profiles_config){ .k8s = x->kcfg,
+							      .on_error = on_watch_error },
+			       &x->kp);
+	if (r < 0)
+		return log_error_errno(r, "k8s: cannot watch ArmorProfiles: %m");
+	if (!a->status_url && a->no_node_labels)
+		return 0;
+	r = k8s_reporter_start(
+		&(struct k8s_reporter_config){
+			.node = a->node_name,
+			.status_url = a->status_url,
+			.status_ca_file = a->status_ca,
+			.token_file = a->status_token_file,
+			.k8s = a->no_node_labels ? NULL : x->kcfg,
+			.store = x->store,
+			.caps = &x->caps,
+			.on_result = on_report_result,
+		},
+		&x->reporter);
+	if (r < 0)
+		return log_error_errno(r, "k8s: cannot start reporting: %m");
+	log_info("k8s: watching ArmorProfiles%s%s%s", a->status_url ? ", reporting to " : "",
+		 strempty(a->status_url), a->no_node_labels ? "" : ", labelling the Node");
+	return 0;
 }
 
 static int run(const struct args *a)
@@ -721,6 +867,7 @@ static int run(const struct args *a)
 	struct status_ctx sctx;
 	char aa_dir[PATH_MAX], partitions[PATH_MAX];
 	uint64_t dirty_since = 0, last_event = 0, rewatch_at = 0, refresh_at = 0;
+	bool initial = false;
 	sigset_t mask;
 	int r;
 
@@ -836,25 +983,34 @@ static int run(const struct args *a)
 		 a->tls_cert ? "https" : "http");
 
 	open_violations(&x);
-
-	r = mkdir_p(a->profile_dir, 0755);
-	if (r < 0)
-		log_warning_errno(r, "profiles: cannot create '%s': %m, ignoring", a->profile_dir);
-	/* Watch before the first scan, so nothing written in between is missed. */
-	r = profile_dir_watch(a->profile_dir, &ifd);
+	r = open_k8s(&x);
 	if (r < 0) {
-		log_warning_errno(r, "profiles: cannot watch '%s': %m; retrying", a->profile_dir);
-		rewatch_at = mono_usec() + REWATCH_USEC;
+		http_server_free(TAKE_PTR(server));
+		enforcer_done(&x);
+		return r;
 	}
-	(void)sync_dir(a, x.store, false);
-	prune_stale_apparmor(&b_aa, x.store, aa_dir);
-	reconcile_bpf(&x);
-	refresh(&x, true);
-	log_info("profiles: initial scan of '%s' applied; ready", a->profile_dir);
+
+	if (a->profile_dir) {
+		r = mkdir_p(a->profile_dir, 0755);
+		if (r < 0)
+			log_warning_errno(r, "profiles: cannot create '%s': %m, ignoring",
+					  a->profile_dir);
+		/* Watch before the first scan, so nothing written in between is missed. */
+		r = profile_dir_watch(a->profile_dir, &ifd);
+		if (r < 0) {
+			log_warning_errno(r, "profiles: cannot watch '%s': %m; retrying",
+					  a->profile_dir);
+			rewatch_at = mono_usec() + REWATCH_USEC;
+		}
+	}
+	/* From the API server, the first sync waits for the first LIST (not ready until then). */
+	if (!x.kp)
+		initial = initial_sync(&x, &b_aa, aa_dir);
 
 	for (;;) {
-		struct pollfd p[4 + BIND_POLLFDS];
-		size_t n = 0, i_ifd = SIZE_MAX, i_ev = SIZE_MAX, i_audit = SIZE_MAX, i_bind;
+		struct pollfd p[5 + BIND_POLLFDS];
+		size_t n = 0, i_ifd = SIZE_MAX, i_ev = SIZE_MAX, i_audit = SIZE_MAX,
+		       i_kp = SIZE_MAX, i_bind;
 		uint64_t now = mono_usec(), due = UINT64_MAX;
 		int timeout = -1, t;
 
@@ -871,6 +1027,10 @@ static int run(const struct args *a)
 		if (x.audit_fd >= 0) {
 			i_audit = n;
 			p[n++] = (struct pollfd){ .fd = x.audit_fd, .events = POLLIN };
+		}
+		if (x.kp) {
+			i_kp = n;
+			p[n++] = (struct pollfd){ .fd = k8s_profiles_fd(x.kp), .events = POLLIN };
 		}
 		i_bind = n;
 		if (x.binds)
@@ -909,15 +1069,25 @@ static int run(const struct args *a)
 			drain_events(&x);
 		if (i_audit != SIZE_MAX && p[i_audit].revents)
 			drain_audit(&x);
+		if (i_kp != SIZE_MAX && p[i_kp].revents) {
+			k8s_profiles_drain(x.kp);
+			if (!initial && k8s_profiles_synced(x.kp)) {
+				initial = initial_sync(&x, &b_aa, aa_dir);
+			} else if (initial) {
+				if (!dirty_since)
+					dirty_since = now;
+				last_event = now;
+			}
+		}
 
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					log_info("signals: SIGHUP, rescanning '%s'",
-						 a->profile_dir);
-					(void)sync_dir(a, x.store, true);
+					log_info("signals: SIGHUP, rescanning the profiles");
+					if (initial)
+						(void)sync_profiles(&x, true);
 					dirty_since = 0;
 					x.bindings_changed = true;
 				} else {
@@ -956,7 +1126,8 @@ static int run(const struct args *a)
 		if (dirty_since && (now >= last_event + PROFILE_DIR_DEBOUNCE_USEC ||
 				    now >= dirty_since + PROFILE_DIR_DELAY_MAX_USEC)) {
 			dirty_since = 0;
-			(void)sync_dir(a, x.store, false);
+			if (initial)
+				(void)sync_profiles(&x, false);
 			x.bindings_changed = true;
 		}
 		/* cgroups that went away lost their bindings in the kernel: show it */

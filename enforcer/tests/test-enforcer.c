@@ -221,7 +221,7 @@ static void test_ready_and_initial(void **state)
 	const char *msg = NULL;
 
 	(void)state;
-	assert_int_equal(testlib_wait_for(E.log, "initial scan", 10000, NULL, 0), 0);
+	assert_int_equal(testlib_wait_for(E.log, "initial sync", 10000, NULL, 0), 0);
 	assert_int_equal(get("/healthz", &body), 200);
 	free(body);
 	assert_int_equal(get("/readyz", &body), 200);
@@ -541,7 +541,7 @@ static void test_tls(void **state)
 	p = strstr(line, "listening on port ") + strlen("listening on port ");
 	snprintf(url, sizeof(url), "https://127.0.0.1:%.*s/readyz", (int)strspn(p, "0123456789"),
 		 p);
-	assert_int_equal(testlib_wait_for(log, "initial scan", 10000, NULL, 0), 0);
+	assert_int_equal(testlib_wait_for(log, "initial sync", 10000, NULL, 0), 0);
 	c = curl_easy_init();
 	buf_init(&b, 4096);
 	curl_easy_setopt(c, CURLOPT_URL, url);
