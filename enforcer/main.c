@@ -283,7 +283,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if (optind < argc)
 		return log_error_errno(-EINVAL, "args: unexpected argument '%s'", argv[optind]);
 	if (!a->node_name)
-		a->node_name = getenv("NODE_NAME");
+		a->node_name = secure_getenv("NODE_NAME");
 	if (!a->profile_dir == !(a->kubeconfig || a->in_cluster))
 		return log_error_errno(
 			-EINVAL,
