@@ -3,7 +3,7 @@
  * The BPF loader on the host: open() refuses a kernel without usable BPF LSM
  * with -EOPNOTSUPP and a message (this host's kernel is such a one), and the
  * pure logic behind it. The programs themselves are proven in the kernel lab
- * (bpf/tests/scenarios/*.scenario, bpf/tests/run-lab).
+ * (the scenarios in bpf/tests/scenarios/, run by bpf/tests/run-lab).
  */
 #include <errno.h>
 #include <fcntl.h>
