@@ -384,7 +384,6 @@ struct file_ctx {
 	__u32 len;
 	__u32 name_off;
 	__u32 perms; /* PAVISE_FILE_* asked for */
-	__u32 matched_perms; /* of the event */
 	struct verdict v;
 };
 
