@@ -150,7 +150,8 @@ int controller_status_policy(const struct controller_status_input *in, const jso
 	if (r < 0)
 		return r;
 
-	ready = !failed && in->failed == 0 && in->current >= in->desired;
+	/* No node able to enforce it: not ready (nothing would protect its pods). */
+	ready = !failed && in->failed == 0 && in->desired > 0 && in->current >= in->desired;
 	if (failed) {
 		phase = "Error";
 		r = conditions_put(conds, condition_new(find_condition(old_conds, "Ready", NULL),
@@ -171,8 +172,14 @@ int controller_status_policy(const struct controller_status_input *in, const jso
 						 true, "AllAgentsReady", "", NULL, now));
 	} else {
 		phase = "Pending";
-		if (asprintf(&ready_msg, "%u of %u nodes loaded ArmorProfile %s", in->current,
-			     in->desired, in->profile_name) < 0)
+		if ((in->desired == 0 ?
+			     asprintf(
+				     &ready_msg,
+				     "no node has an enforcer able to load ArmorProfile %s "
+				     "(nodes labelled pavise.io/enforcer and pavise.io/<enforcer>=true)",
+				     in->profile_name) :
+			     asprintf(&ready_msg, "%u of %u nodes loaded ArmorProfile %s",
+				      in->current, in->desired, in->profile_name)) < 0)
 			return -ENOMEM;
 		r = conditions_put(conds,
 				   condition_new(find_condition(old_conds, "Ready", NULL), "Ready",

@@ -61,6 +61,7 @@ struct profile_entry {
 	json_t *status; /* last written */
 	bool dirty;
 	uint64_t last_write_usec;
+	unsigned parts; /* the policy's enforcers (ENFORCER_* bits, 0..7) */
 	uint64_t last_lift_usec; /* gates lifted (webhook/gates.h) */
 	uint64_t lift_until_usec; /* lift often until then (it became ready recently) */
 	bool was_ready;
@@ -108,7 +109,15 @@ struct controller {
 	pthread_t worker, restarter;
 	bool worker_started, restarter_started;
 
-	unsigned desired; /* schedulable nodes */
+	/*
+	 * Nodes that should load a profile, by the enforcers the profile uses
+	 * (index: ENFORCER_APPARMOR | ENFORCER_BPF | ENFORCER_SECCOMP bits):
+	 * schedulable nodes whose enforcer labelled them (pavise.io/enforcer)
+	 * as able to enforce every one of them. Pods never land elsewhere (the
+	 * webhook's node affinity), so nodes without an enforcer, or whose
+	 * kernel lacks an enforcer, do not hold a profile's readiness back.
+	 */
+	unsigned desired[8];
 	uint64_t nodes_refreshed_usec;
 	uint64_t seen_term;
 	uint64_t resynced_usec;
@@ -453,7 +462,7 @@ static void refresh_nodes(struct controller *c, bool force)
 	_cleanup_free_ char *path = NULL;
 	json_auto_t *items = NULL;
 	struct k8s_error err = {};
-	unsigned n = 0;
+	unsigned n = 0, desired[8] = {};
 	size_t i;
 	json_t *o;
 	uint64_t t = now_usec();
@@ -464,18 +473,40 @@ static void refresh_nodes(struct controller *c, bool force)
 	if (k8s_client_path(&res_nodes, NULL, NULL, NULL, &path) < 0)
 		return;
 	if (k8s_client_list(c->client, path, NULL, &items, NULL, &err) < 0) {
-		log_warning("controller: cannot list nodes, keeping %u: %s %s", c->desired,
-			    err.reason, err.message);
+		log_warning("controller: cannot list nodes, keeping the counts: %s %s", err.reason,
+			    err.message);
 		return;
 	}
 	json_array_foreach(items, i, o) {
-		if (!json_is_true(json_path(o, "spec", "unschedulable", NULL)))
-			n++;
+		static const struct {
+			unsigned bit;
+			const char *label;
+		} caps[] = {
+			{ ENFORCER_APPARMOR, "pavise.io/apparmor" },
+			{ ENFORCER_BPF, "pavise.io/bpf" },
+			{ ENFORCER_SECCOMP, "pavise.io/seccomp" },
+		};
+		const json_t *labels = json_path(o, "metadata", "labels", NULL);
+		unsigned can = 0;
+
+		if (json_is_true(json_path(o, "spec", "unschedulable", NULL)) ||
+		    !json_object_get(labels, "pavise.io/enforcer"))
+			continue;
+		n++;
+		for (size_t k = 0; k < ELEMENTSOF(caps); k++) {
+			const char *v = json_string_value(json_object_get(labels, caps[k].label));
+
+			if (v && strcmp(v, "true") == 0)
+				can |= caps[k].bit;
+		}
+		for (unsigned m = 0; m < ELEMENTSOF(desired); m++)
+			desired[m] += (can & m) == m;
 	}
-	if (n == c->desired)
+	if (memcmp(desired, c->desired, sizeof(desired)) == 0)
 		return;
-	log_info("controller: %u schedulable nodes should load each profile", n);
-	c->desired = n;
+	log_info("controller: %u nodes with an enforcer (%u AppArmor, %u BPF, %u seccomp)", n,
+		 desired[ENFORCER_APPARMOR], desired[ENFORCER_BPF], desired[ENFORCER_SECCOMP]);
+	memcpy(c->desired, desired, sizeof(desired));
 	pthread_mutex_lock(&c->lock);
 	for (size_t k = 0; k < c->n_profiles; k++)
 		c->profiles[k].dirty = true;
@@ -502,8 +533,9 @@ static void flush_statuses(struct controller *c)
 			    !controller_status_flush_due(e->dirty, e->last_write_usec, t,
 							 CONTROLLER_STATUS_INTERVAL_USEC))
 				continue;
-			r = controller_status_profile(&e->nodes, c->desired, e->status,
-						      now_rfc3339(now, sizeof(now)), &st);
+			r = controller_status_profile(&e->nodes, c->desired[e->parts & 7],
+						      e->status, now_rfc3339(now, sizeof(now)),
+						      &st);
 			if (r >= 0) {
 				name = strdup(e->name);
 				ns = strdup(e->namespace);
@@ -1023,6 +1055,8 @@ static int sync_policy(struct controller *c, bool cluster, const char *key, json
 		free(e->policy_key);
 		e->namespace = ns;
 		e->policy_key = pk;
+		if (p)
+			e->parts = p->enforcers & 7;
 		if (in.action == CONTROLLER_ACTION_CREATED ||
 		    in.action == CONTROLLER_ACTION_UPDATED) {
 			/* A changed profile is loaded again: the enforcers report anew. */
@@ -1032,7 +1066,7 @@ static int sync_policy(struct controller *c, bool cluster, const char *key, json
 		}
 		controller_nodes_count(&e->nodes, &in.current, &in.failed);
 	}
-	in.desired = c->desired;
+	in.desired = c->desired[(e ? e->parts : p ? p->enforcers : 0) & 7];
 	pthread_mutex_unlock(&c->lock);
 
 	if (in.action == CONTROLLER_ACTION_CREATED)
