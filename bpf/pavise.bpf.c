@@ -512,6 +512,28 @@ int BPF_PROG(pavise_bprm_check, struct linux_binprm *bprm, int ret)
 	return check_file(&h, h.s->path, (__u32)len - 1, PAVISE_FILE_EXEC, PAVISE_EVENT_BPRM);
 }
 
+/*
+ * Creating a file (open(O_CREAT), mknod(2), mkfifo): checked before the inode
+ * exists. file_open alone comes too late for creation: the file would be left
+ * behind, empty, and a second attempt (touch: utimensat on it) would need no
+ * open at all.
+ */
+SEC("lsm/path_mknod")
+int BPF_PROG(pavise_path_mknod, const struct path *dir, struct dentry *dentry, unsigned short mode,
+	     unsigned int dev, int ret)
+{
+	struct hook h = {};
+	__u32 len;
+
+	if (ret)
+		return ret;
+	if (!hook_begin(&files_outer, &h))
+		return 0;
+	len = walk_path(h.s, dentry, BPF_CORE_READ(dir, mnt), h.s->path);
+	return check_file(&h, h.s->path, len, PAVISE_FILE_CREATE | PAVISE_FILE_WRITE,
+			  PAVISE_EVENT_FILE);
+}
+
 SEC("lsm/path_symlink")
 int BPF_PROG(pavise_path_symlink, const struct path *dir, struct dentry *dentry,
 	     const char *old_name, int ret)
