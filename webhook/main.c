@@ -497,6 +497,15 @@ static int on_node_report(void *userdata, const struct status_report *rep)
 
 		if (res == STATUS_PROFILE_PENDING)
 			continue;
+		/*
+		 * A node that cannot enforce a part of the profile does not count
+		 * for it (its labels say so: the controller leaves it out of
+		 * desiredNumberLoaded and pods are kept off it).
+		 */
+		if ((p->parts[STATUS_PART_APPARMOR] != STATUS_PART_NONE && !rep->apparmor) ||
+		    (p->parts[STATUS_PART_BPF] != STATUS_PART_NONE && !rep->bpf) ||
+		    (p->parts[STATUS_PART_SECCOMP] != STATUS_PART_NONE && !rep->seccomp))
+			continue;
 		r = controller_node_status(ctl, rep->node, p->name, res == STATUS_PROFILE_READY,
 					   p->message);
 		if (r < 0)
