@@ -161,12 +161,16 @@ demo: all
 # The kernel lab: a Debian kernel under qemu running runc containers (e2e/vm/README.md).
 e2e-vm: all
 	$(Q)e2e/vm/run e2e/vm/scenarios/*
+	$(Q)bpf/tests/run-lab
 
 # The local control plane (e2e/cluster/README.md): the webhook against a real API server.
 e2e-cluster: all
 	$(Q)e2e/cluster/build >/dev/null
 	$(Q)PAVISE_CLUSTER_DIR=$${PAVISE_CLUSTER_DIR:-/tmp/pavise-cluster-e2e} e2e/cluster/manifests-test
 	$(Q)PAVISE_CLUSTER_DIR=$${PAVISE_CLUSTER_DIR:-/tmp/pavise-cluster-e2e} e2e/cluster/webhook-e2e
+	$(Q)PAVISE_CLUSTER_DIR=$${PAVISE_CLUSTER_DIR:-/tmp/pavise-cluster-e2e} e2e/cluster/controller-e2e
+	$(Q)PAVISE_CLUSTER_DIR=$${PAVISE_CLUSTER_DIR:-/tmp/pavise-cluster-e2e} e2e/cluster/status-e2e
+	$(Q)PAVISE_CLUSTER_DIR=$${PAVISE_CLUSTER_DIR:-/tmp/pavise-cluster-e2e} e2e/cluster/scheduling-e2e
 
 bench-webhook: all
 	$(Q)bench/webhook/run
