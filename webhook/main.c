@@ -43,6 +43,7 @@ struct args {
 	int status_service; /* -1: on with the controller */
 	bool no_node_affinity, no_scheduling_gate; /* both on by default with the controller */
 	const char *enforcer_account; /* service account the enforcers report with */
+	const char *status_audience; /* NULL: the API server's own audience */
 	struct cert_manager_config certs; /* secret_name NULL: certificates from files */
 	char cert_paths[2][4096];
 };
@@ -90,6 +91,8 @@ static void usage(FILE *f)
 	      "  --enforcer-service-account NAME\n"
 	      "                             the enforcers' service account in --namespace\n"
 	      "                             (default pavise-enforcer)\n"
+	      "  --status-audience AUD      accept only enforcer tokens for this audience (a\n"
+	      "                             projected token the API server itself refuses)\n"
 	      "  --cert-secret NAME         keep the CA and serving certificate in this Secret\n"
 	      "                             of --namespace, set caBundle in the webhook\n"
 	      "                             configurations and rotate; --tls-cert/--tls-key\n"
@@ -163,6 +166,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		ARG_STATUS_SERVICE,
 		ARG_NO_STATUS_SERVICE,
 		ARG_ENFORCER_ACCOUNT,
+		ARG_STATUS_AUDIENCE,
 		ARG_CERT_SECRET,
 		ARG_CERT_DIR,
 		ARG_SERVICE_NAME,
@@ -199,6 +203,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "status-service", no_argument, NULL, ARG_STATUS_SERVICE },
 		{ "no-status-service", no_argument, NULL, ARG_NO_STATUS_SERVICE },
 		{ "enforcer-service-account", required_argument, NULL, ARG_ENFORCER_ACCOUNT },
+		{ "status-audience", required_argument, NULL, ARG_STATUS_AUDIENCE },
 		{ "cert-secret", required_argument, NULL, ARG_CERT_SECRET },
 		{ "cert-dir", required_argument, NULL, ARG_CERT_DIR },
 		{ "service-name", required_argument, NULL, ARG_SERVICE_NAME },
@@ -356,6 +361,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case ARG_ENFORCER_ACCOUNT:
 			a->enforcer_account = optarg;
+			break;
+		case ARG_STATUS_AUDIENCE:
+			a->status_audience = *optarg ? optarg : NULL;
 			break;
 		case ARG_CERT_SECRET:
 			a->certs.secret_name = optarg;
@@ -650,6 +658,7 @@ static int run(struct args *a)
 			.k8s = kcfg,
 			.namespace = a->cfg.pavise_namespace,
 			.service_account = a->enforcer_account,
+			.audience = a->status_audience,
 			.on_report = on_node_report,
 			.userdata = ctl,
 		};
