@@ -164,7 +164,11 @@ def main():
         "sleep 0.1; done; tail -n 20 /run/enf/log; exit 1",
         f"container bpfflip policy=varmor-{NS}-flip-bpf nohook",
         f"container aaflip policy=varmor-{NS}-flip-aa nohook",
-        "start bpfflip exec pavise-bench-loops probe /etc/motd /dev/shm/probe 2000",
+        # A binding through the socket acts from the next exec in the cgroup (the
+        # hook binds before runc has set the container up): the probe is exec'd
+        # once the node has bound the container.
+        "start bpfflip while ! [ -e /dev/shm/bench-bound ]; do sleep 0.1; done; "
+        "exec pavise-bench-loops probe /etc/motd /dev/shm/probe 2000",
         "start aaflip exec pavise-bench-loops probe /etc/motd /dev/shm/probe 2000",
         f"node allowed {g} bind bpfflip varmor-{NS}-flip-bpf",
         f"node allowed {g} flip-bpf {a.flips}",
@@ -175,7 +179,8 @@ def main():
         "stop bpfflip",
         f"node allowed {g} bind-many {a.bind_many}",
         # For the record (console log): the enforcer's log and metrics.
-        "node allowed wget -qO- http://127.0.0.1:9680/metrics | grep '^pavise_enforcer_'; tail -n 60 /run/enf/log",
+        "node allowed wget -qO- http://127.0.0.1:9680/metrics | grep '^pavise_enforcer_'; "
+        "grep -v ' bind: ' /run/enf/log | tail -n 80",
         f"node allowed {g} enforcer-stop",
     ]
     sys.stdout.write("\n".join(out) + "\n")
