@@ -701,6 +701,85 @@ void mutate_result_done(struct mutate_result *r)
 	*r = (struct mutate_result){};
 }
 
+/*
+ * The policy whose profile a pod's annotations name (container.*.varmor.org/<c>
+ * = localhost/<profile>, as the webhook injected into its workload's
+ * template), among those of its namespace and the cluster's; NULL: none.
+ */
+static const struct policy *policy_of_annotations(const struct policy_view *view, const char *ns,
+						  const json_t *annotations)
+{
+	static const char *const prefixes[] = { ANNOTATION_APPARMOR, ANNOTATION_BPF,
+						ANNOTATION_SECCOMP, ANNOTATION_APPARMOR_K8S };
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)annotations, key, value) {
+		const char *v = json_string_value(value);
+		bool ours = false;
+
+		for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+			ours |= strncmp(key, prefixes[i], strlen(prefixes[i])) == 0;
+		if (!ours || !v || strncmp(v, "localhost/", 10) != 0)
+			continue;
+		for (size_t i = 0; i < view->n; i++) {
+			const struct policy *p = view->policies[i];
+
+			if (p->profile_name && strcmp(p->profile_name, v + 10) == 0 &&
+			    (p->cluster || strcmp(strempty(p->namespace), ns) == 0))
+				return p;
+		}
+	}
+	return NULL;
+}
+
+static int emit_node_affinity(struct patch_writer *w, const json_t *spec,
+			      const struct pod_scheduling *s, const char **reterr_msg);
+static int emit_gate(struct patch_writer *w, const json_t *pod, const struct policy *p,
+		     const struct pod_scheduling *s);
+
+/* Pod CREATE of a workload the webhook mutated: only the scheduling part. */
+static int mutate_pod_of_workload(const struct mutate_config *cfg, const struct policy_view *view,
+				  const struct admission_request *req, const char *ns,
+				  struct mutate_result *ret_result, const char **reterr_msg)
+{
+	const json_t *spec = json_object_get(req->object, "spec");
+	const json_t *annotations = json_path(req->object, "metadata", "annotations", NULL);
+	struct pod_scheduling sched;
+	const struct policy *p;
+	struct buf out;
+	struct patch_writer w = { .b = &out };
+	int r;
+
+	if (!json_is_object(annotations) || !json_is_object(spec))
+		return 0;
+	p = policy_of_annotations(view, ns, annotations);
+	if (!p)
+		return 0;
+	r = plan_scheduling(cfg, p, req, spec, &sched, reterr_msg);
+	if (r < 0 || (!sched.gate && !sched.affinity))
+		return r;
+	buf_init(&out, MUTATE_PATCH_MAX);
+	r = buf_append(&out, "[", 1);
+	if (r >= 0)
+		r = emit_node_affinity(&w, spec, &sched, reterr_msg);
+	if (r >= 0)
+		r = emit_gate(&w, req->object, p, &sched);
+	if (r >= 0)
+		r = buf_append(&out, "]", 1);
+	if (r < 0 || w.n_ops == 0) {
+		buf_free(&out);
+		return r < 0 ? r : 0;
+	}
+	ret_result->patch = buf_take(&out, &ret_result->patch_len);
+	if (!ret_result->patch)
+		return -ENOMEM;
+	ret_result->n_ops = w.n_ops;
+	ret_result->policy = p;
+	ret_result->n_matched = 1;
+	return 0;
+}
+
 int mutate_request(const struct mutate_config *cfg, const struct policy_view *view,
 		   const struct admission_request *req, const char *now,
 		   struct mutate_result *ret_result, const char **reterr_msg)
@@ -731,18 +810,20 @@ int mutate_request(const struct mutate_config *cfg, const struct policy_view *vi
 		*reterr_msg = "metadata.labels: must be a map of strings";
 		return -EBADMSG;
 	}
-	if (cfg->match_label_key) {
-		v = json_string_value(json_object_get(labels, cfg->match_label_key));
-		if (!v || strcmp(v, cfg->match_label_value) != 0)
-			return 0;
-	}
 	ns = *req->namespace ? req->namespace :
 			       json_string_value(json_object_get(meta, "namespace"));
 	name = json_string_value(json_object_get(meta, "name"));
 	if (!name && *req->name)
 		name = req->name;
-
-	p = mutate_find_policy(view, kind, strempty(ns), name, labels, &n_matched);
+	v = cfg->match_label_key ?
+		    json_string_value(json_object_get(labels, cfg->match_label_key)) :
+		    NULL;
+	p = !cfg->match_label_key || (v && strcmp(v, cfg->match_label_value) == 0) ?
+		    mutate_find_policy(view, kind, strempty(ns), name, labels, &n_matched) :
+		    NULL;
+	if (!p && kind == TARGET_POD && (cfg->node_affinity || cfg->scheduling_gate))
+		/* A pod of a mutated workload: scheduled by the policy its template names. */
+		return mutate_pod_of_workload(cfg, view, req, strempty(ns), ret_result, reterr_msg);
 	if (!p)
 		return 0;
 

@@ -637,8 +637,44 @@ static const struct mcase cases[] = {
 		.want_err = -EBADMSG,
 		.scheduling = true,
 	},
+	{
+		.name = "pod scheduling: a pod of a mutated Deployment is scheduled by its policy",
+		.policies = "[" VPOL("p", "demo", "Deployment", SEL_APP("demo"), "AppArmorBPF",
+				     "EnhanceProtect") "]",
+		.minor = 31,
+		.group = "",
+		.kind = "Pod",
+		.op = "CREATE",
+		.ns = "demo",
+		.object = POD(
+			"pod",
+			",'annotations':{'container.bpf.security.beta.varmor.org/c0':'localhost/varmor-demo-p'}",
+			C1),
+		.want_patch = true,
+		.scheduling = true,
+		.want_policy = "p",
+		.checks = "{'" REQ_TERMS "':[{'matchExpressions':["
+			  "{'key':'pavise.io/apparmor','operator':'In','values':['true']},"
+			  "{'key':'pavise.io/bpf','operator':'In','values':['true']}]}],"
+			  "'/spec/schedulingGates':[{'name':'pavise.io/profile-ready'}],"
+			  "'/spec/containers/0/securityContext':null}",
+	},
+	{
+		.name = "pod scheduling: a pod naming another namespace's profile is left alone",
+		.policies = "[" VPOL("p", "other", "Deployment", SEL_APP("demo"), "BPF",
+				     "EnhanceProtect") "]",
+		.minor = 31,
+		.group = "",
+		.kind = "Pod",
+		.op = "CREATE",
+		.ns = "demo",
+		.object = POD(
+			"pod",
+			",'annotations':{'container.bpf.security.beta.varmor.org/c0':'localhost/varmor-other-p'}",
+			C1),
+		.scheduling = true,
+	},
 };
-
 static int load_policies(const char *json, struct policy ***ret, size_t *ret_n)
 {
 	json_auto_t *arr = testlib_json(json);
