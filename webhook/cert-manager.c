@@ -382,6 +382,7 @@ int cert_manager_sync(struct k8s_client *c, const struct cert_manager_config *cf
 	_cleanup_(cert_material_done) struct cert_material want = {};
 	_cleanup_free_ char *collection = NULL, *path = NULL;
 	_cleanup_(cert_info_done) struct cert_info info = {};
+	bool had_ca = false, same_ca = false;
 	int r, attempt;
 
 	*ret = (struct cert_manager_result){};
@@ -415,6 +416,9 @@ int cert_manager_sync(struct k8s_client *c, const struct cert_manager_config *cf
 		r = cert_manager_plan(cfg, &cur, 0, &want, &changed, &ret->reason);
 		if (r < 0)
 			return r;
+		had_ca = cur.ca_crt && strstr(cur.ca_crt, PEM_BEGIN);
+		same_ca = had_ca && cur.ca_key && want.ca_key &&
+			  strcmp(cur.ca_key, want.ca_key) == 0;
 		if (!changed)
 			break;
 		obj = secret_object(cfg, &want, rv);
@@ -441,9 +445,13 @@ int cert_manager_sync(struct k8s_client *c, const struct cert_manager_config *cf
 	if (r < 0)
 		return r;
 
-	/* A new CA: give the API server time to load the new caBundle before serving from it. */
-	if (ret->secret_written && ret->bundles_patched > 0 && ret->reason &&
-	    strstr(ret->reason, "CA") && cfg->trust_delay_usec) {
+	/*
+	 * A CA replaced another one: give the API server time to load the new
+	 * caBundle before serving from it. (The very first CA has no serving
+	 * certificate in use to protect: nothing waits.)
+	 */
+	if (ret->secret_written && ret->bundles_patched > 0 && had_ca && !same_ca &&
+	    cfg->trust_delay_usec) {
 		struct timespec ts = { .tv_sec = (time_t)(cfg->trust_delay_usec / USEC_PER_SEC),
 				       .tv_nsec = (long)(cfg->trust_delay_usec % USEC_PER_SEC) *
 						  1000 };
