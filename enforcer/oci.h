@@ -14,11 +14,11 @@
 /* The annotation prefix that names a container's BPF profile ("localhost/<profile>"). */
 #define OCI_BPF_ANNOTATION_PREFIX "container.bpf.security.beta.varmor.org/"
 /* CRI annotations (containerd, CRI-O): container type, container and pod identity. */
-#define OCI_CRI_CONTAINER_TYPE	"io.kubernetes.cri.container-type"
-#define OCI_CRI_CONTAINER_NAME	"io.kubernetes.cri.container-name"
-#define OCI_CRI_SANDBOX_NAME	"io.kubernetes.cri.sandbox-name"
-#define OCI_CRI_SANDBOX_NS	"io.kubernetes.cri.sandbox-namespace"
-#define OCI_CRI_SANDBOX_UID	"io.kubernetes.cri.sandbox-uid"
+#define OCI_CRI_CONTAINER_TYPE "io.kubernetes.cri.container-type"
+#define OCI_CRI_CONTAINER_NAME "io.kubernetes.cri.container-name"
+#define OCI_CRI_SANDBOX_NAME   "io.kubernetes.cri.sandbox-name"
+#define OCI_CRI_SANDBOX_NS     "io.kubernetes.cri.sandbox-namespace"
+#define OCI_CRI_SANDBOX_UID    "io.kubernetes.cri.sandbox-uid"
 
 /* One container, as far as binding it is concerned. */
 struct oci_container {
